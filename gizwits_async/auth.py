@@ -1,0 +1,183 @@
+"""The token lifecycle: the current token, single-flight renewal, login protection, token stores."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol, runtime_checkable
+
+from .errors import AuthenticationError, TokenError
+from .models import AppToken, Token
+
+__all__ = ["AppTokenCache", "MemoryTokenStore", "TokenManager", "TokenStore"]
+
+#: Renew this long before expiry at most...
+MAX_RENEW_MARGIN = 60.0
+#: ...and at most this share of the token's lifetime, so that a 2-second token is not renewed on every call.
+RENEW_MARGIN_SHARE = 0.1
+
+
+@runtime_checkable
+class TokenStore(Protocol):
+    """Where a session loads its user token from when it opens and saves every new one to."""
+
+    async def load(self) -> Token | None:
+        """The saved token, or None."""
+        ...
+
+    async def save(self, token: Token) -> None:
+        """Remember ``token`` (replacing any earlier one)."""
+        ...
+
+
+class MemoryTokenStore:
+    """The default store: the token lives in this object only."""
+
+    def __init__(self, token: Token | None = None) -> None:
+        self.token = token
+
+    async def load(self) -> Token | None:
+        """The saved token, or None."""
+        return self.token
+
+    async def save(self, token: Token) -> None:
+        """Remember ``token``."""
+        self.token = token
+
+    def __repr__(self) -> str:
+        return f"MemoryTokenStore(token={self.token!r})"
+
+
+def renew_margin(lifetime: float) -> float:
+    """Seconds before expiry at which a token of ``lifetime`` seconds is renewed."""
+    return min(MAX_RENEW_MARGIN, max(lifetime, 0.0) * RENEW_MARGIN_SHARE)
+
+
+Renewer = Callable[[], Awaitable[Token]]
+
+
+class TokenManager:
+    """Holds the user token and renews it once for everyone who needs it.
+
+    ``renewer`` is how the session signs in again (a closure over the remembered credentials, which are kept
+    nowhere else). Renewal is single-flight: callers that find the token stale queue on one lock and re-check
+    it once inside, so one login serves them all. After the server rejects a password, automatic renewal is
+    refused for ``login_backoff`` seconds with that same `AuthenticationError`, so an account is never hammered;
+    an explicit login (`signed_in`) lifts the block.
+    """
+
+    def __init__(self, store: TokenStore, *, login_backoff: float) -> None:
+        self.store = store
+        self.login_backoff = login_backoff
+        self.token: Token | None = None
+        self._renewer: Renewer | None = None
+        #: The username of the remembered password login, so a password change can update it.
+        self.password_login_name: str | None = None
+        self._renew_at = 0.0
+        self._lock = asyncio.Lock()
+        self._blocked_until = 0.0
+        self._block_error: AuthenticationError | None = None
+        #: How many automatic renewals were attempted (for tests and benchmarks).
+        self.renewals = 0
+
+    @property
+    def can_renew(self) -> bool:
+        """Whether the session knows how to sign in again by itself."""
+        return self._renewer is not None
+
+    def adopt(self, token: Token | None) -> None:
+        """Use ``token`` from now on (the way to renew it stays as it is)."""
+        self.token = token
+        if token is not None:
+            lifetime = token.expires_in()
+            # A token already dead by our clock is used as is: the server, not a skewed clock, decides.
+            self._renew_at = time.time() + lifetime - renew_margin(lifetime) if lifetime > 0 else float("inf")
+
+    def remember(self, renewer: Renewer | None, login_name: str | None = None) -> None:
+        """Renew with ``renewer`` from now on; ``login_name`` is the username when it is a password login."""
+        self._renewer = renewer
+        self.password_login_name = login_name
+
+    async def signed_in(self, token: Token, renewer: Renewer | None, login_name: str | None = None) -> None:
+        """An explicit sign-in succeeded: adopt and save the token, remember how, lift any login block."""
+        self.adopt(token)
+        self.remember(renewer, login_name)
+        self._blocked_until, self._block_error = 0.0, None
+        await self.store.save(token)
+
+    async def current(self) -> Token:
+        """The token to send now, renewed first when it is expired or close to expiry."""
+        token = self.token
+        if token is not None and (time.time() < self._renew_at or self._renewer is None):
+            return token
+        async with self._lock:
+            token = self.token  # another task may have renewed it while this one waited
+            if token is not None and (time.time() < self._renew_at or self._renewer is None):
+                return token
+            return await self._renew_locked()
+
+    async def renew_after_rejection(self, rejected: Token, error: TokenError) -> Token:
+        """The server rejected ``rejected`` (9004/9006): renew, unless someone already replaced it."""
+        async with self._lock:
+            current = self.token
+            if current is not None and current != rejected:
+                return current  # compare-and-invalidate: a newer token already exists
+            if self._renewer is None:
+                raise error
+            self.token = None
+            return await self._renew_locked()
+
+    async def _renew_locked(self) -> Token:
+        if self._renewer is None:
+            raise TokenError("not signed in: call login() (or another sign-in method) first")
+        if self._block_error is not None and time.monotonic() < self._blocked_until:
+            raise self._block_error
+        self.renewals += 1
+        try:
+            token = await self._renewer()
+        except AuthenticationError as exc:
+            self._blocked_until = time.monotonic() + self.login_backoff
+            self._block_error = exc
+            raise
+        self.adopt(token)
+        await self.store.save(token)
+        return token
+
+
+class AppTokenCache:
+    """The application token (A1), fetched once for all callers and kept until close to expiry."""
+
+    def __init__(self, fetch: Callable[[], Awaitable[AppToken]]) -> None:
+        self._fetch = fetch
+        self.token: AppToken | None = None
+        self._lock = asyncio.Lock()
+
+    def _fresh(self) -> AppToken | None:
+        token = self.token
+        if token is None:
+            return None
+        lifetime = token.expires_in()
+        return token if lifetime > renew_margin(lifetime) else None
+
+    async def current(self) -> AppToken:
+        """A valid app token, fetched when there is none or it is close to expiry."""
+        token = self._fresh()
+        if token is not None:
+            return token
+        async with self._lock:
+            token = self._fresh()
+            if token is None:
+                token = self.token = await self._fetch()
+            return token
+
+    def invalidate(self, rejected: AppToken) -> None:
+        """The server rejected ``rejected``: forget it unless a newer one replaced it already."""
+        if self.token == rejected:
+            self.token = None
+
+
+def redact(value: str) -> str:
+    """A secret as shown in logs: never the value itself."""
+    return "***" if value else ""
+

@@ -1,0 +1,75 @@
+"""Devices: bindings and latest data (D1-D4)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from ..errors import ValidationError
+from ..models import BindRequest, BindResult, Device, DeviceData
+from ..validation import check_did, check_page
+from ._base import Auth, Call, Endpoints, paginate
+
+_BINDINGS = "/app/bindings"
+
+
+def _devices_from_wire(data: Any) -> list[Device]:
+    return [Device.from_wire(item) for item in data["devices"]]
+
+
+def latest_call(did: str) -> Call:
+    """D1 for ``did`` (shared with the fan-out helpers)."""
+    return Call("GET", f"/app/devdata/{check_did(did)}/latest", parse=DeviceData.from_wire)
+
+
+def _bind_request(item: BindRequest | tuple[str, ...]) -> BindRequest:
+    request = item if isinstance(item, BindRequest) else BindRequest(*item)
+    check_did(request.did)
+    if not isinstance(request.passcode, str) or not request.passcode:
+        raise ValidationError(f"passcode of {request.did} must be a non-empty string")
+    return request
+
+
+class DevicesAPI(Endpoints):
+    """D1-D4 of ENDPOINTS.md."""
+
+    async def bindings(self, *, limit: int = 20, skip: int = 0, show_disabled: bool = False) -> list[Device]:
+        """D2: one page of the devices bound to the user."""
+        limit, skip = check_page(limit, skip)
+        query = f"?show_disabled={int(show_disabled)}&limit={limit}&skip={skip}"
+        result: list[Device] = await self._call(
+            Call("GET", _BINDINGS + query, Auth.USER, parse=_devices_from_wire))
+        return result
+
+    async def iter_bindings(self, *, page_size: int = 100, show_disabled: bool = False) -> AsyncIterator[Device]:
+        """D2, every page: yields each bound device, stopping after a short page."""
+        async def fetch(limit: int, skip: int) -> list[Device]:
+            return await self.bindings(limit=limit, skip=skip, show_disabled=show_disabled)
+
+        async for device in paginate(fetch, page_size):
+            yield device
+
+    async def bind(self, devices: Iterable[BindRequest | tuple[str, ...]]) -> BindResult:
+        """D3: bind devices, each a `BindRequest` or a ``(did, passcode[, remark])`` tuple."""
+        entries = [_bind_request(item).to_wire() for item in devices]
+        if not entries:
+            raise ValidationError("bind needs at least one device")
+        result: BindResult = await self._call(
+            Call("POST", _BINDINGS, Auth.USER, json={"devices": entries}, parse=BindResult.from_wire))
+        return result
+
+    async def unbind(self, dids: Iterable[str]) -> BindResult:
+        """D4: unbind devices by did (DELETE with a JSON body)."""
+        if isinstance(dids, str):
+            raise ValidationError("unbind takes an iterable of dids, not a single string")
+        entries = [{"did": check_did(did)} for did in dids]
+        if not entries:
+            raise ValidationError("unbind needs at least one did")
+        result: BindResult = await self._call(
+            Call("DELETE", _BINDINGS, Auth.USER, json={"devices": entries}, parse=BindResult.from_wire))
+        return result
+
+    async def latest(self, did: str) -> DeviceData:
+        """D1: the device's latest reported data."""
+        result: DeviceData = await self._call(latest_call(did))
+        return result

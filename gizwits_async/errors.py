@@ -1,0 +1,270 @@
+"""The exception tree, the Gizwits error codes, and turning an error answer into an exception."""
+
+from __future__ import annotations
+
+import json
+from enum import IntEnum
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "DeviceNotFoundError",
+    "DeviceOfflineError",
+    "ErrorCode",
+    "GizwitsError",
+    "ServerError",
+    "SessionClosedError",
+    "ThrottledError",
+    "TokenError",
+    "TransportError",
+    "ValidationError",
+    "error_from_response",
+]
+
+
+class ErrorCode(IntEnum):
+    """Every error code of the Gizwits Open API (ERRORS.md)."""
+
+    MAC_ALREADY_REGISTERED = 9001
+    PRODUCT_KEY_INVALID = 9002
+    APPID_INVALID = 9003
+    TOKEN_INVALID = 9004
+    USER_NOT_EXIST = 9005
+    TOKEN_EXPIRED = 9006
+    M2M_ID_INVALID = 9007
+    SERVER_ERROR = 9008
+    CODE_EXPIRED = 9009
+    CODE_INVALID = 9010
+    SANDBOX_SCALE_QUOTA_EXHAUSTED = 9011
+    PRODUCTION_SCALE_QUOTA_EXHAUSTED = 9012
+    PRODUCT_HAS_NO_REQUEST_SCALE = 9013
+    DEVICE_NOT_FOUND = 9014
+    FORM_INVALID = 9015
+    DID_PASSCODE_INVALID = 9016
+    DEVICE_NOT_BOUND = 9017
+    PHONE_UNAVAILABLE = 9018
+    USERNAME_UNAVAILABLE = 9019
+    USERNAME_PASSWORD_ERROR = 9020
+    SEND_COMMAND_FAILED = 9021
+    EMAIL_UNAVAILABLE = 9022
+    DEVICE_DISABLED = 9023
+    FAILED_NOTIFY_M2M = 9024
+    ATTR_INVALID = 9025
+    USER_INVALID = 9026
+    FIRMWARE_NOT_FOUND = 9027
+    JD_PRODUCT_NOT_FOUND = 9028
+    DATAPOINT_DATA_NOT_FOUND = 9029
+    SCHEDULER_NOT_FOUND = 9030
+    QQ_OAUTH_KEY_INVALID = 9031
+    OTA_SERVICE_OK_BUT_IN_IDLE = 9032
+    BT_FIRMWARE_UNVERIFIED = 9033
+    BT_FIRMWARE_NOTHING_TO_UPGRADE = 9034
+    SAVE_KAIROSDB_ERROR = 9035
+    EVENT_NOT_DEFINED = 9036
+    SEND_SMS_FAILED = 9037
+    APPLICATION_AUTH_INVALID = 9038
+    NOT_ALLOWED_CALL_API = 9039
+    BAD_QRCODE_CONTENT = 9040
+    REQUEST_THROTTLED = 9041
+    DEVICE_OFFLINE = 9042
+    TIMESTAMP_INVALID = 9043
+    SIGNATURE_INVALID = 9044
+    DEPRECATED_API = 9045
+    REGISTER_IS_BUSY = 9046
+    DEVICE_ENCRYPT_DISABLED = 9047
+    DEVICE_ENCRYPT_ENABLED = 9048
+    DEVICE_REGISTER_LIMIT = 9055
+    EMAIL_NOT_ACTIVATED = 9077
+    CANNOT_SHARE_TO_SELF = 9080
+    ONLY_OWNER_CAN_SHARE = 9081
+    NOT_FOUND_GUEST = 9082
+    GUEST_ALREADY_BOUND = 9083
+    NOT_FOUND_SHARING_INFO = 9084
+    NOT_FOUND_THE_MESSAGE = 9085
+    SHARING_IS_WAITING_FOR_ACCEPT = 9087
+    SHARING_IS_EXPIRED = 9088
+    SHARING_IS_COMPLETED = 9089
+    INVALID_SHARING_BECAUSE_UNBINDING = 9090
+    ONLY_OWNER_CAN_BIND = 9092
+    ONLY_OWNER_CAN_OPERATE = 9093
+    SHARING_ALREADY_CANCELLED = 9094
+    OWNER_CANNOT_UNBIND_SELF = 9095
+    ONLY_GUEST_CAN_CHECK_QRCODE = 9096
+    MESSAGE_ALREADY_DELETED = 9098
+    BINDING_NOTIFY_FAILED = 9099
+    ONLY_SELF_CAN_MODIFY_ALIAS = 9100
+    ONLY_RECEIVER_CAN_MARK_MESSAGE = 9101
+    SCENE_NOT_FOUND = 9220
+    SCENE_NOT_YOURS = 9221
+    RESERVED = 9999
+
+
+class GizwitsError(Exception):
+    """Base class of every error this library raises."""
+
+    #: How many requests were sent for the call that failed (set by the request path).
+    attempts: int = 0
+
+
+class ValidationError(GizwitsError, ValueError):
+    """Bad input, raised before any request leaves the machine."""
+
+
+class TransportError(GizwitsError):
+    """The request failed below HTTP: connect error, dropped connection or timeout.
+
+    ``sent`` tells whether the request may have reached the server (False only when it certainly did not,
+    e.g. a refused connection), which decides whether a call that creates something may be repeated.
+    """
+
+    def __init__(self, message: str, *, sent: bool, cause: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.sent = sent
+        self.__cause__ = cause
+
+
+class SessionClosedError(GizwitsError):
+    """The session was closed before or while the call ran."""
+
+
+class APIError(GizwitsError):
+    """The server answered with an error.
+
+    ``code`` is the Gizwits error code (None when the body had none), ``status`` the HTTP status,
+    ``message``/``detail`` the body's texts (for a non-JSON body, ``detail`` keeps its text).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        detail: str | None = None,
+        status: int = 0,
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.detail = detail
+        self.status = status
+        self.method = method
+        self.url = url
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        code = f" {self.code}" if self.code is not None else ""
+        where = f" ({self.method} {self.url})" if self.method else ""
+        detail = f": {self.detail}" if self.detail else ""
+        return f"HTTP {self.status}{code} {self.message}{detail}{where}"
+
+    @property
+    def error_code(self) -> ErrorCode | None:
+        """The code as an `ErrorCode`, when it is one this library knows."""
+        try:
+            return ErrorCode(self.code) if self.code is not None else None
+        except ValueError:
+            return None
+
+
+class AuthenticationError(APIError):
+    """The server refused the credentials: 9005 user not exist, 9020 bad username/password."""
+
+
+class TokenError(APIError):
+    """9004 invalid / 9006 expired token, when signing in again is impossible or failed."""
+
+
+class ThrottledError(APIError):
+    """9041 or HTTP 429: the server did not act; slow down."""
+
+
+class DeviceOfflineError(APIError):
+    """9042: the device is offline."""
+
+
+class DeviceNotFoundError(APIError):
+    """9014: no such device."""
+
+
+class ServerError(APIError):
+    """9008 or an HTTP 5xx."""
+
+
+_BY_CODE: dict[int, type[APIError]] = {
+    ErrorCode.USER_NOT_EXIST: AuthenticationError,
+    ErrorCode.USERNAME_PASSWORD_ERROR: AuthenticationError,
+    ErrorCode.TOKEN_INVALID: TokenError,
+    ErrorCode.TOKEN_EXPIRED: TokenError,
+    ErrorCode.REQUEST_THROTTLED: ThrottledError,
+    ErrorCode.DEVICE_OFFLINE: DeviceOfflineError,
+    ErrorCode.DEVICE_NOT_FOUND: DeviceNotFoundError,
+    ErrorCode.SERVER_ERROR: ServerError,
+}
+
+#: Codes that mean "this token is dead": renew it and replay the call once.
+TOKEN_DEAD_CODES = frozenset({ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED})
+
+_DETAIL_KEYS = ("detail_message", "detail", "detail_msg")
+_TEXT_LIMIT = 500
+
+
+def _as_code(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def parse_error_body(body: bytes) -> tuple[int | None, str | None, str | None]:
+    """(code, message, detail) of an error body, whatever its Content-Type; never raises.
+
+    A body that is not a JSON object keeps its (shortened) text as the detail.
+    """
+    text = body.decode("utf-8", "replace").strip()
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return None, None, (text[:_TEXT_LIMIT] or None)
+    message = data.get("error_message")
+    detail = next((data[k] for k in _DETAIL_KEYS if data.get(k) not in (None, "")), None)
+    return (
+        _as_code(data.get("error_code")),
+        str(message) if message is not None else None,
+        str(detail) if detail is not None else None,
+    )
+
+
+def exception_class(code: int | None, status: int) -> type[APIError]:
+    """The exception class for a code and HTTP status: by code first, then by status."""
+    if code is not None and code in _BY_CODE:
+        return _BY_CODE[code]
+    if status == 429:
+        return ThrottledError
+    if status >= 500:
+        return ServerError
+    return APIError
+
+
+def error_from_response(status: int, body: bytes, *, method: str, url: str) -> APIError:
+    """Build the typed exception for an error answer. ``url`` must carry no secret (paths never do)."""
+    code, message, detail = parse_error_body(body)
+    if message is None:
+        message = _default_message(code, status)
+    cls = exception_class(code, status)
+    return cls(message, code=code, detail=detail, status=status, method=method, url=url)
+
+
+def _default_message(code: int | None, status: int) -> str:
+    if code is not None:
+        try:
+            return ErrorCode(code).name.lower().replace("_", " ")
+        except ValueError:
+            pass
+    return "server error" if status >= 500 else "request failed"

@@ -1,0 +1,351 @@
+"""Fan-out: bulk control and latest-data polling with bounded workers, a strict rate limiter and reports.
+
+A run starts at most ``concurrency`` workers; each pulls the next input only when it is free, so a huge (async)
+iterable is never materialised. Every input gets exactly one `Outcome`; a device's final failure is recorded
+against it and never stops the others. Each request goes through the session's one request path, so retries
+and token renewal (once for the whole run) are the same as for single calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .endpoints._base import Call, Endpoints
+from .endpoints.control import control_call
+from .endpoints.devices import latest_call
+from .errors import GizwitsError, ValidationError
+from .models import DeviceData
+from .validation import check_did
+
+if TYPE_CHECKING:
+    from .session import Reply
+
+__all__ = ["BulkError", "BulkReport", "FanoutAPI", "Outcome", "Progress", "RateLimiter"]
+
+logger = logging.getLogger("gizwits_async")
+
+Commands = Mapping[str, Mapping[str, Any]] | Iterable[tuple[str, Mapping[str, Any]]] | AsyncIterable[
+    tuple[str, Mapping[str, Any]]]
+
+
+@attrs.frozen
+class Outcome:
+    """One input's result: ``value`` (None for control) or ``error``, and the requests it took."""
+
+    did: str
+    value: Any = None
+    error: GizwitsError | None = None
+    attempts: int = 0
+    #: The input's position (0-based).
+    index: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the call succeeded."""
+        return self.error is None
+
+
+class BulkError(GizwitsError):
+    """Raised by `BulkReport.raise_for_failures`: some inputs failed; ``report`` has them all."""
+
+    def __init__(self, report: BulkReport) -> None:
+        self.report = report
+        failed = [o for o in report.outcomes if not o.ok]
+        codes = collections.Counter(_error_key(o.error) for o in failed)
+        summary = ", ".join(f"{key}: {count}" for key, count in codes.most_common())
+        super().__init__(f"{len(failed)} of {len(report.outcomes)} failed ({summary})")
+
+
+@attrs.frozen
+class BulkReport:
+    """Every input's `Outcome`, in input order."""
+
+    outcomes: list[Outcome]
+
+    @property
+    def succeeded(self) -> list[str]:
+        """The dids that succeeded, in input order."""
+        return [o.did for o in self.outcomes if o.error is None]
+
+    @property
+    def failed(self) -> dict[str, GizwitsError]:
+        """did -> error for the failures (for a did given twice, the last failure; see ``outcomes``)."""
+        return {o.did: o.error for o in self.outcomes if o.error is not None}
+
+    @property
+    def ok(self) -> bool:
+        """Whether every input succeeded."""
+        return all(o.error is None for o in self.outcomes)
+
+    def raise_for_failures(self) -> None:
+        """Raise `BulkError` if any input failed."""
+        if not self.ok:
+            raise BulkError(self)
+
+
+def _error_key(error: GizwitsError | None) -> str:
+    code = getattr(error, "code", None)
+    return str(code) if code is not None else type(error).__name__
+
+
+@attrs.define
+class Progress:
+    """A progress hook that counts outcomes; pass it as ``progress=`` (any callable taking an `Outcome` works)."""
+
+    done: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    #: Failures by Gizwits error code (or exception class name when there is no code).
+    errors: collections.Counter[str] = attrs.field(factory=collections.Counter)
+
+    def __call__(self, outcome: Outcome) -> None:
+        self.done += 1
+        if outcome.ok:
+            self.succeeded += 1
+        else:
+            self.failed += 1
+            self.errors[_error_key(outcome.error)] += 1
+
+
+class RateLimiter:
+    """Lets at most ``rate`` requests start in any one-second window, evenly spaced, with no initial burst.
+
+    Shared by the workers of one run. Starts are spaced ``1/rate`` apart, and the start after the last
+    ``floor(rate)`` ones waits until a second has passed since the first of them, so late wake-ups of the
+    event loop can never bunch more than ``rate`` starts into a second.
+    """
+
+    def __init__(self, rate: float) -> None:
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+            raise ValidationError(f"rate must be a number of requests per second > 0, got {rate!r}")
+        self.interval = 1.0 / rate
+        self._window: collections.deque[float] = collections.deque(maxlen=max(1, int(rate)))
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Return when the next request may start."""
+        loop = asyncio.get_running_loop()
+        async with self._lock:
+            window = self._window
+            slot = max(self._next, window[0] + 1.0 if len(window) == window.maxlen else 0.0)
+            delay = slot - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            now = loop.time()
+            window.append(now)
+            self._next = now + self.interval
+
+
+async def _pairs(commands: Commands) -> AsyncIterator[tuple[str, Any]]:
+    if isinstance(commands, Mapping):
+        for pair in commands.items():
+            yield pair
+    elif isinstance(commands, AsyncIterable):
+        async for pair in commands:
+            yield pair
+    else:
+        for pair in commands:
+            yield pair
+
+
+async def _dids(dids: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[tuple[str, None]]:
+    if isinstance(dids, str):
+        raise ValidationError("pass an iterable of dids, not a single string")
+    if isinstance(dids, AsyncIterable):
+        async for did in dids:
+            yield did, None
+    else:
+        for did in dids:
+            yield did, None
+
+
+Emit = Callable[[Outcome], Awaitable[None]]
+
+
+class FanoutAPI(Endpoints):
+    """The fan-out helpers of `Session`."""
+
+    max_concurrency: int
+
+    async def _exchange(self, call: Call, pace: RateLimiter | None = None) -> Reply:
+        raise NotImplementedError
+
+    def _concurrency(self, concurrency: int | None) -> int:
+        if concurrency is None:
+            return self.max_concurrency
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValidationError(f"concurrency must be an int >= 1, got {concurrency!r}")
+        return concurrency
+
+    async def _run(
+        self,
+        inputs: AsyncIterator[tuple[str, Any]],
+        build: Callable[[str, Any], Call],
+        *,
+        concurrency: int,
+        pace: RateLimiter | None,
+        emit: Emit,
+    ) -> None:
+        """Run ``build(did, arg)`` for every input on ``concurrency`` workers, emitting each outcome."""
+        pull = asyncio.Lock()  # an async iterator must not be advanced by two tasks at once
+        counter = 0
+
+        async def worker() -> None:
+            nonlocal counter
+            while True:
+                async with pull:
+                    try:
+                        did, arg = await anext(inputs)
+                    except StopAsyncIteration:
+                        return
+                    index, counter = counter, counter + 1
+                try:
+                    reply = await self._exchange(build(did, arg), pace)
+                except GizwitsError as exc:
+                    outcome = Outcome(str(did), None, exc, exc.attempts, index)
+                else:
+                    outcome = Outcome(did, reply.value, None, reply.attempts, index)
+                await emit(outcome)
+
+        async with asyncio.TaskGroup() as group:
+            for _ in range(concurrency):
+                group.create_task(worker())
+
+    async def _collect(
+        self, inputs: AsyncIterator[tuple[str, Any]], build: Callable[[str, Any], Call],
+        concurrency: int | None, rate: float | None, progress: Callable[[Outcome], Any] | None,
+    ) -> BulkReport:
+        outcomes: dict[int, Outcome] = {}
+
+        async def emit(outcome: Outcome) -> None:
+            outcomes[outcome.index] = outcome
+            if progress is not None:
+                progress(outcome)
+
+        pace = RateLimiter(rate) if rate is not None else None
+        await self._run(inputs, build, concurrency=self._concurrency(concurrency), pace=pace, emit=emit)
+        return BulkReport([outcomes[i] for i in range(len(outcomes))])
+
+    async def _stream(
+        self, inputs: AsyncIterator[tuple[str, Any]], build: Callable[[str, Any], Call],
+        concurrency: int | None, pace: RateLimiter | None, progress: Callable[[Outcome], Any] | None,
+    ) -> AsyncGenerator[Outcome, None]:
+        """Outcomes in completion order; holds at most ``concurrency`` of them (memory O(concurrency))."""
+        workers = self._concurrency(concurrency)
+        queue: asyncio.Queue[Outcome | _End] = asyncio.Queue(maxsize=workers)
+
+        async def produce() -> None:
+            try:
+                await self._run(inputs, build, concurrency=workers, pace=pace, emit=queue.put)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:  # handed to the consumer, which re-raises it
+                await queue.put(_End(exc))
+                return
+            await queue.put(_End(None))
+
+        producer = asyncio.create_task(produce())
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, _End):
+                    if item.error is not None:
+                        raise item.error
+                    return
+                if progress is not None:
+                    progress(item)
+                yield item
+        finally:
+            if not producer.done():
+                producer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await producer
+
+    async def control_many(
+        self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
+        progress: Callable[[Outcome], Any] | None = None,
+    ) -> BulkReport:
+        """C1 for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
+
+        Returns every input's outcome in input order. ``rate`` caps request starts per second (retries
+        included); ``progress`` is called with each outcome as it completes.
+        """
+        return await self._collect(_pairs(commands), control_call, concurrency, rate, progress)
+
+    async def latest_many(
+        self, dids: Iterable[str] | AsyncIterable[str], *, concurrency: int | None = None,
+        rate: float | None = None, progress: Callable[[Outcome], Any] | None = None,
+    ) -> BulkReport:
+        """D1 for many devices; each outcome's ``value`` is a `DeviceData`."""
+        return await self._collect(_dids(dids), _latest, concurrency, rate, progress)
+
+    async def stream_control(
+        self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
+        progress: Callable[[Outcome], Any] | None = None,
+    ) -> AsyncIterator[Outcome]:
+        """Like `control_many`, but yields outcomes as they complete (``Outcome.index`` is the input position).
+
+        Memory stays O(concurrency) whatever the input size. Close the iterator (or use
+        ``contextlib.aclosing``) to stop early: in-flight requests are cancelled.
+        """
+        pace = RateLimiter(rate) if rate is not None else None
+        async with contextlib.aclosing(self._stream(_pairs(commands), control_call, concurrency, pace,
+                                                    progress)) as outcomes:
+            async for outcome in outcomes:
+                yield outcome
+
+    async def poll_latest(
+        self, dids: Iterable[str], *, interval: float = 5.0, concurrency: int | None = None,
+        changes_only: bool = True, on_error: Callable[[Outcome], Any] | None = None,
+    ) -> AsyncIterator[DeviceData]:
+        """Every ``interval`` seconds, read every device; yield its `DeviceData` when ``updated_at`` changed.
+
+        The first round yields every device; ``changes_only=False`` yields every reading. Requests of a round
+        are spread over the interval. A failed read goes to ``on_error`` (default: a warning in the log) and
+        the device is read again next round. Stops cleanly when the consumer stops iterating.
+        """
+        devices = [check_did(did) for did in ([dids] if isinstance(dids, str) else dids)]
+        if not devices:
+            raise ValidationError("poll_latest needs at least one did")
+        if not interval > 0:
+            raise ValidationError(f"interval must be > 0 seconds, got {interval!r}")
+        loop = asyncio.get_running_loop()
+        seen: dict[str, Any] = {}
+        while True:
+            round_started = loop.time()
+            pace = RateLimiter(len(devices) / interval)
+            async with contextlib.aclosing(self._stream(_dids(devices), _latest, concurrency, pace, None)) as round_:
+                async for outcome in round_:
+                    if outcome.error is not None:
+                        (on_error or _warn)(outcome)
+                        continue
+                    data: DeviceData = outcome.value
+                    if not changes_only or data.did not in seen or seen[data.did] != data.updated_at:
+                        seen[data.did] = data.updated_at
+                        yield data
+            await asyncio.sleep(max(0.0, round_started + interval - loop.time()))
+
+
+class _End:
+    """The end of a stream, with the error that ended it, if any."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException | None) -> None:
+        self.error = error
+
+
+def _latest(did: str, _: None) -> Call:
+    return latest_call(did)
+
+
+def _warn(outcome: Outcome) -> None:
+    logger.warning("polling %s failed: %s", outcome.did, outcome.error)

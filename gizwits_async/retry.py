@@ -1,0 +1,63 @@
+"""The retry policy: which failures are worth another attempt, and how long to wait first.
+
+Two small pure functions, so that tests (and readers) can check the decision table directly.
+"""
+
+from __future__ import annotations
+
+import random
+from enum import Enum
+
+import attrs
+
+from .errors import ErrorCode, GizwitsError, ServerError, ThrottledError, TransportError
+
+__all__ = ["Idempotency", "RetryPolicy", "backoff", "should_retry"]
+
+_RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+class Idempotency(Enum):
+    """Whether a call may be repeated after it possibly reached the server."""
+
+    #: GETs, control, bind/unbind, login: repeating them does no harm.
+    SAFE = "safe"
+    #: Calls that create or change something once (register, create_schedule, send_sms_code, account
+    #: changes): repeated only when the server certainly did not act (refused connection, throttle).
+    UNSAFE = "unsafe"
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How transient failures are retried: ``attempts`` in all, waiting about ``base * 2**n`` (capped)."""
+
+    attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))
+    base: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
+    cap: float = attrs.field(default=8.0, validator=attrs.validators.ge(0))
+
+
+def should_retry(error: GizwitsError, idempotency: Idempotency) -> bool:
+    """Whether ``error`` is transient and the call may be sent again.
+
+    A throttle (9041/429) or a connection that never opened means the server did not act, so every call may
+    be repeated; other transient failures (timeouts, dropped connections, 502/503/504, 9008) only for calls
+    that are safe to repeat.
+    """
+    if isinstance(error, ThrottledError):
+        return True
+    if isinstance(error, TransportError):
+        return not error.sent or idempotency is Idempotency.SAFE
+    if isinstance(error, ServerError):
+        transient = error.code == ErrorCode.SERVER_ERROR or error.status in _RETRY_STATUSES
+        return transient and idempotency is Idempotency.SAFE
+    return False
+
+
+def backoff(attempt: int, policy: RetryPolicy, *, rand: float | None = None) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based): exponential with jitter.
+
+    The wait is ``min(cap, base * 2**(attempt-1))`` scaled by a factor in [0.5, 1.0) ("equal jitter"), so
+    retries spread out but never collapse to zero. ``rand`` in [0, 1) replaces the random draw in tests.
+    """
+    draw = random.random() if rand is None else rand
+    return float(min(policy.cap, policy.base * 2.0 ** (attempt - 1)) * (0.5 + draw / 2))

@@ -1,0 +1,282 @@
+"""`Session`: the client's lifecycle and the one request path every endpoint uses.
+
+A request flows one way: build (the endpoint's `Call`) -> authenticate (headers from the token lifecycle)
+-> send (the transport) -> decode (error body or model) -> retry (the policy), with a replay after a rejected
+token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from typing import Any, NamedTuple, Self
+
+import httpx
+
+from .auth import AppTokenCache, MemoryTokenStore, TokenManager, TokenStore
+from .endpoints._base import Auth, Call
+from .endpoints.codes import REQUEST_APP_TOKEN, CodesAPI
+from .endpoints.control import ControlAPI
+from .endpoints.devices import DevicesAPI
+from .endpoints.scheduler import SchedulerAPI
+from .endpoints.users import UsersAPI
+from .errors import (
+    APIError,
+    SessionClosedError,
+    TokenError,
+    TransportError,
+    ValidationError,
+    error_from_response,
+)
+from .fanout import FanoutAPI, RateLimiter
+from .log import logger, redacted_headers
+from .models import AppToken, Token
+from .retry import RetryPolicy, backoff, should_retry
+from .transport import AiohttpTransport, HttpxTransport, Transport, make_timeout
+from .validation import check_text
+
+__all__ = ["REGIONS", "Session"]
+
+#: Accounts live in one region; the wrong one answers 9005 or an empty device list.
+REGIONS = {
+    "cn": "https://api.gizwits.com",
+    "us": "https://usapi.gizwits.com",
+    "eu": "https://euapi.gizwits.com",
+}
+
+_UNTIL_REPLACED = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
+class Reply(NamedTuple):
+    """A call's parsed answer and how many requests it took."""
+
+    value: Any
+    attempts: int
+
+
+def _resolve_base_url(region: str, base_url: str | None) -> str:
+    if base_url is None:
+        if region not in REGIONS:
+            raise ValidationError(f"region must be one of {', '.join(REGIONS)}, got {region!r}")
+        return REGIONS[region]
+    url = httpx.URL(base_url)
+    # http:// is allowed because it was asked for explicitly (the emulator on loopback); the default is https.
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValidationError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+    return str(base_url).rstrip("/")
+
+
+class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAPI):
+    """An async client of the Gizwits Open API for one application (``appid``).
+
+    Safe to share between the tasks of one event loop. Use ``async with Session(...)`` or call `aclose`.
+    Every call that returns a `Token` signs the session in and remembers how, so it renews the token by
+    itself before expiry or after the server rejects it (9004/9006). See PUBLIC-API.md for the whole API.
+    """
+
+    def __init__(
+        self,
+        appid: str,
+        *,
+        region: str = "cn",
+        base_url: str | None = None,
+        app_secret: str | None = None,
+        timeout: float | httpx.Timeout = 10.0,
+        max_concurrency: int = 100,
+        client: httpx.AsyncClient | None = None,
+        token_store: TokenStore | None = None,
+        retry: RetryPolicy | int | None = None,
+        login_backoff: float = 300.0,
+    ) -> None:
+        """Create a session; it opens its connection pool on first use.
+
+        ``client``: send through your own `httpx.AsyncClient` (its hooks, proxies and mocks apply; the session
+        never closes it). Without one, the session owns a fast aiohttp pool sized to ``max_concurrency``.
+        ``retry``: a `RetryPolicy` or the number of attempts in all (default 3). ``login_backoff``: seconds
+        during which, after the server rejected the password, the session does not sign in again by itself.
+        """
+        self.appid = check_text(appid, "appid")
+        self.base_url = _resolve_base_url(region, base_url)
+        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or max_concurrency < 1:
+            raise ValidationError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
+        self.max_concurrency = max_concurrency
+        self.timeout = make_timeout(timeout)
+        self.retry = retry if isinstance(retry, RetryPolicy) else RetryPolicy(attempts=retry or 3)
+        # Only the signature is kept: the secret itself is never sent, stored or shown.
+        self._app_signature = (
+            hashlib.md5((self.appid + app_secret).encode(), usedforsecurity=False).hexdigest()
+            if app_secret else None
+        )
+        self._transport: Transport = (
+            HttpxTransport(client, timeout=self.timeout, owned=False) if client is not None
+            else AiohttpTransport(timeout=self.timeout, pool_size=max_concurrency)
+        )
+        self._owns_transport = client is None
+        self._auth = TokenManager(token_store or MemoryTokenStore(), login_backoff=login_backoff)
+        self._app_tokens = AppTokenCache(self._request_app_token)
+        self._base_headers = {"X-Gizwits-Application-Id": self.appid, "Content-Type": "application/json"}
+        self._open_lock = asyncio.Lock()
+        self._opened = False
+        self._closed = False
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Load the token store's token. Called by ``async with`` and, if needed, by the first request."""
+        async with self._open_lock:
+            if self._opened:
+                return
+            if self._closed:
+                raise SessionClosedError("the session is closed")
+            stored = await self._auth.store.load()
+            if stored is not None and self._auth.token is None:
+                self._auth.adopt(stored)
+            self._opened = True
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool if this session opened it (never a client you passed in)."""
+        self._closed = True
+        if self._owns_transport:
+            await self._transport.aclose()
+
+    @property
+    def closed(self) -> bool:
+        """Whether `aclose` was called."""
+        return self._closed
+
+    def for_user(self, token: Token | tuple[str, str]) -> Session:
+        """A light session signed in as another user, sharing this session's pool, appid and settings.
+
+        ``token`` is a `Token` or ``(token_str, uid)``. Closing it closes nothing shared. It renews itself
+        only if it is given a way to (a login call on it); otherwise a rejected token raises `TokenError`.
+        """
+        if not isinstance(token, Token):
+            value, uid = token
+            token = Token(check_text(uid, "uid"), check_text(value, "token"), _UNTIL_REPLACED)
+        child = copy.copy(self)
+        child._auth = TokenManager(MemoryTokenStore(token), login_backoff=self._auth.login_backoff)
+        child._auth.adopt(token)
+        child._owns_transport = False
+        child._open_lock = asyncio.Lock()
+        child._opened = True
+        child._closed = False
+        return child
+
+    @property
+    def token(self) -> Token | None:
+        """The signed-in user's token, or None."""
+        return self._auth.token
+
+    @property
+    def login_count(self) -> int:
+        """How many times the session signed in again by itself (renewals; for monitoring)."""
+        return self._auth.renewals
+
+    def __repr__(self) -> str:
+        user = self._auth.token.uid if self._auth.token else None
+        return f"Session(appid={self.appid!r}, base_url={self.base_url!r}, user={user!r})"
+
+    # -- the request path ----------------------------------------------------------------------------------
+
+    async def _request_app_token(self) -> AppToken:
+        if self._app_signature is None:
+            raise ValidationError("the app-token calls (A1, V1-V3) need Session(app_secret=...)")
+        token: AppToken = await self._call(REQUEST_APP_TOKEN)
+        return token
+
+    async def _call(self, call: Call, *, pace: RateLimiter | None = None) -> Any:
+        """Send ``call`` and return its parsed answer."""
+        return (await self._exchange(call, pace)).value
+
+    async def _exchange(self, call: Call, pace: RateLimiter | None = None) -> Reply:
+        """Send ``call``, retrying transient failures and replaying once after a rejected token."""
+        if not self._opened:
+            await self.open()
+        url = self.base_url + call.path
+        body = None if call.json is None else json.dumps(call.json, separators=(",", ":")).encode()
+        sent = failures = 0
+        replayed = False
+        while True:
+            if self._closed:
+                raise SessionClosedError(f"{call.method} {call.path}: the session is closed")
+            headers, credential = await self._headers(call.auth)
+            if pace is not None:
+                await pace.wait()
+            sent += 1
+            started = time.perf_counter()
+            error: TransportError | APIError
+            try:
+                response = await self._transport.send(call.method, url, headers, body)
+            except TransportError as exc:
+                error = exc
+                self._log(call, headers, "failed", started, sent)
+            else:
+                self._log(call, headers, response.status, started, sent)
+                if response.status < 300:
+                    return Reply(self._parse(call, response.status, response.body), sent)
+                error = error_from_response(response.status, response.body, method=call.method, url=call.path)
+            if self._closed:
+                raise SessionClosedError(f"{call.method} {call.path}: the session was closed") from error
+            if isinstance(error, TokenError) and credential is not None and not replayed:
+                replayed = True
+                await self._renew_rejected(credential, error)
+                continue
+            failures += 1
+            if failures >= self.retry.attempts or not should_retry(error, call.idempotency):
+                error.attempts = sent
+                raise error
+            await asyncio.sleep(backoff(failures, self.retry))
+
+    async def _headers(self, auth: Auth) -> tuple[dict[str, str], Token | AppToken | None]:
+        if auth is Auth.NONE:
+            return self._base_headers, None
+        if auth is Auth.USER:
+            token = await self._auth.current()
+            return {**self._base_headers, "X-Gizwits-User-token": token.token}, token
+        if auth is Auth.APP:
+            app_token = await self._app_tokens.current()
+            return {**self._base_headers, "X-Gizwits-Application-Token": app_token.token}, app_token
+        if self._app_signature is None:
+            raise ValidationError("the app-token calls (A1, V1-V3) need Session(app_secret=...)")
+        return {**self._base_headers, "X-Gizwits-Application-Auth": self._app_signature}, None
+
+    async def _renew_rejected(self, credential: Token | AppToken, error: TokenError) -> None:
+        if isinstance(credential, Token):
+            await self._auth.renew_after_rejection(credential, error)
+        else:
+            self._app_tokens.invalidate(credential)
+
+    @staticmethod
+    def _parse(call: Call, status: int, body: bytes) -> Any:
+        if call.parse is None:
+            return None
+        try:
+            data = json.loads(body) if body.strip() else None
+            return call.parse(data)
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+            # The body is not quoted: a login answer carries a token.
+            raise APIError(
+                f"unexpected answer ({len(body)} bytes): {type(exc).__name__}: {exc}",
+                status=status, method=call.method, url=call.path,
+            ) from None
+
+    @staticmethod
+    def _log(call: Call, headers: dict[str, str], status: int | str, started: float, attempt: int) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %s in %.1f ms (attempt %d) headers=%s",
+                call.method, call.path, status, (time.perf_counter() - started) * 1000, attempt,
+                redacted_headers(headers),
+            )

@@ -1,0 +1,143 @@
+"""Sending a prepared request: the only module that knows which HTTP library is underneath.
+
+The session hands a transport a method, an absolute URL, headers and a body, and gets back the status and the
+body bytes, or a `TransportError` that says whether the request may have reached the server. Errors, retries
+and tokens are handled above this line, once, whichever transport sends.
+
+- `AiohttpTransport` is the default: a session-owned aiohttp pool driven directly. On the fan-out path it skips
+  what the httpx layer would do per request and buys a client nothing (merging the URL with a base URL and
+  parsing it again, merging default headers, running the standard-library cookie jar on every answer, reading
+  the body through stream wrappers); aiohttp's pool also keeps up with hundreds of connections where httpx
+  0.28's pool scans every connection on every event.
+- `HttpxTransport` sends through an `httpx.AsyncClient` the user injected, so its event hooks, proxies, mounts
+  and respx mocks all apply; it is slower on bulk work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+import aiohttp
+import attrs
+import httpx
+
+from .errors import TransportError
+
+__all__ = ["AiohttpTransport", "HttpxTransport", "Response", "Transport", "make_timeout"]
+
+
+@attrs.frozen(slots=True)
+class Response:
+    """What the session needs of an answer."""
+
+    status: int
+    body: bytes
+
+
+class Transport(Protocol):
+    """Sends one request. Raises `TransportError` for anything below HTTP."""
+
+    async def send(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> Response:
+        """Send the request and read the whole answer."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release what the transport owns."""
+        ...
+
+
+def make_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
+    """The session's timeout as an `httpx.Timeout` (a number applies to connect, read, write and pool)."""
+    return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+
+
+class HttpxTransport:
+    """Sends through an `httpx.AsyncClient`; closes it only if it was created here."""
+
+    def __init__(self, client: httpx.AsyncClient, *, timeout: httpx.Timeout, owned: bool) -> None:
+        self.client = client
+        self._timeout = timeout
+        self._owned = owned
+
+    async def send(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> Response:
+        """Send through the client; httpx errors become `TransportError`."""
+        try:
+            answer = await self.client.request(method, url, content=body, headers=headers, timeout=self._timeout)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise TransportError(f"{method} {_path(url)}: could not connect ({type(exc).__name__})",
+                                 sent=False, cause=exc) from exc
+        except httpx.TransportError as exc:
+            raise TransportError(f"{method} {_path(url)}: {_describe(exc)}", sent=True, cause=exc) from exc
+        return Response(answer.status_code, answer.content)
+
+    async def aclose(self) -> None:
+        """Close the client if this transport created it."""
+        if self._owned:
+            await self.client.aclose()
+
+
+class AiohttpTransport:
+    """A session-owned aiohttp connection pool, sized to the session's concurrency, with no cookie jar."""
+
+    def __init__(self, *, timeout: httpx.Timeout, pool_size: int, verify: bool = True) -> None:
+        self._timeout = timeout
+        self._pool_size = pool_size
+        self._verify = verify
+        self._session: aiohttp.ClientSession | None = None  # created on first use, inside the event loop
+        self._closed = False
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise RuntimeError("transport is closed")
+        connector = aiohttp.TCPConnector(
+            limit=self._pool_size, limit_per_host=0, ssl=self._verify, ttl_dns_cache=300
+        )
+        timeout = aiohttp.ClientTimeout(
+            total=None, connect=self._timeout.pool, sock_connect=self._timeout.connect, sock_read=self._timeout.read
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar(), raise_for_status=False,
+            auto_decompress=True,
+        )
+        return self._session
+
+    async def send(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> Response:
+        """Send through the pool; aiohttp and socket errors become `TransportError`."""
+        session = self._session or self._open()
+        try:
+            async with session.request(method, url, data=body, headers=headers) as answer:
+                return Response(answer.status, await answer.read())
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            raise TransportError(f"{method} {_path(url)}: could not connect ({type(exc).__name__})",
+                                 sent=False, cause=exc) from exc
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise TransportError(f"{method} {_path(url)}: {_describe(exc)}", sent=True, cause=exc) from exc
+
+    async def aclose(self) -> None:
+        """Close the pool and its connections."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    @property
+    def connections_in_use(self) -> int:
+        """Connections currently lent out by the pool (0 when idle; for leak checks)."""
+        if self._session is None:
+            return 0
+        connector = self._session.connector
+        return len(connector._acquired) if connector is not None else 0
+
+
+def _path(url: str) -> str:
+    # Messages name the path, not the host: a URL never carries a secret here, but keep messages short.
+    start = url.find("/", url.find("//") + 2) if "//" in url else 0
+    return url[start:] if start >= 0 else url
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.TimeoutError | httpx.TimeoutException):
+        return f"timed out before a complete answer ({type(exc).__name__})"
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,184 @@
+"""Input checks that run before any request leaves the machine; each failure is a `ValidationError`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .errors import ValidationError
+from .models import ScheduledCommand
+
+__all__ = [
+    "OAUTH_SOURCES",
+    "WEEKDAYS",
+    "check_did",
+    "check_raw",
+    "check_segment",
+    "check_text",
+    "encode_attrs",
+    "schedule_date",
+    "schedule_repeat",
+    "schedule_time",
+]
+
+OAUTH_SOURCES = frozenset({"baidu", "sina", "qq"})
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+RETRY_TASKS = frozenset({"all", "failed"})
+MAX_RETRY_COUNT = 60
+
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def check_text(value: Any, name: str) -> str:
+    """A required, non-blank string argument."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{name} must be a non-empty string, got {_show(value)}")
+    return value
+
+
+def check_segment(value: Any, name: str) -> str:
+    """An id that becomes part of a URL path: a non-empty string with no '/', '?', '#', '%' or whitespace."""
+    if not isinstance(value, str) or not value or any(c in value for c in "/?#% \t\r\n"):
+        raise ValidationError(f"{name} must be a non-empty string without '/', '?', '#', '%' or spaces, "
+                              f"got {_show(value)}")
+    return value
+
+
+def check_did(did: Any) -> str:
+    """A device id (it becomes part of a URL path)."""
+    return check_segment(did, "did")
+
+
+def encode_attrs(attrs: Any) -> dict[str, Any]:
+    """Check datapoint values and return them in wire form (``bytes`` -> lowercase hex).
+
+    ``attrs`` must be a non-empty mapping of str to bool, int, float, str or bytes.
+    """
+    if not isinstance(attrs, Mapping) or not attrs:
+        raise ValidationError(f"attrs must be a non-empty mapping of datapoint name to value, got {_show(attrs)}")
+    wire: dict[str, Any] = {}
+    for name, value in attrs.items():
+        if not isinstance(name, str) or not name:
+            raise ValidationError(f"datapoint names must be non-empty strings, got {name!r}")
+        if isinstance(value, bytes | bytearray | memoryview):
+            wire[name] = bytes(value).hex()
+        elif isinstance(value, bool | int | str):
+            wire[name] = value
+        elif isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValidationError(f"datapoint {name!r} must be a finite number, got {value!r}")
+            wire[name] = value
+        else:
+            raise ValidationError(
+                f"datapoint {name!r} must be bool, int, float, str or bytes, got {type(value).__name__}"
+            )
+    return wire
+
+
+def check_raw(data: Any) -> list[int]:
+    """Raw control bytes: ``bytes`` or a non-empty sequence of ints 0..255."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        values = list(bytes(data))
+    elif isinstance(data, Sequence) and not isinstance(data, str):
+        values = list(data)
+        for byte in values:
+            if isinstance(byte, bool) or not isinstance(byte, int) or not 0 <= byte <= 255:
+                raise ValidationError(f"raw bytes must be ints in 0..255, got {byte!r}")
+    else:
+        raise ValidationError(f"raw data must be bytes or a sequence of ints 0..255, got {_show(data)}")
+    if not values:
+        raise ValidationError("raw data must not be empty")
+    return values
+
+
+def schedule_time(value: Any) -> str:
+    """A UTC time of day as "HH:MM" (00:00 to 23:59), from a `datetime.time` or a string."""
+    if isinstance(value, dt.time):
+        if value.tzinfo is not None and value.utcoffset() != dt.timedelta(0):
+            raise ValidationError("schedule time is UTC: pass a naive or UTC datetime.time")
+        return value.strftime("%H:%M")
+    if isinstance(value, str) and _TIME.fullmatch(value):
+        return value
+    raise ValidationError(f"time must be 'HH:MM' between 00:00 and 23:59 (UTC), got {_show(value)}")
+
+
+def schedule_date(value: Any) -> str | None:
+    """A date as "YYYY-MM-DD", from a `datetime.date` or a string; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        raise ValidationError("date must be a datetime.date or 'YYYY-MM-DD', not a datetime")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    raise ValidationError(f"date must be 'YYYY-MM-DD', got {_show(value)}")
+
+
+def schedule_repeat(value: Any) -> str:
+    """"none" or weekdays ("mon".."sun", an iterable or a comma list), sent comma-joined in week order."""
+    if value is None or value == "none":
+        return "none"
+    days = value.split(",") if isinstance(value, str) else value
+    if not isinstance(days, Iterable):
+        raise ValidationError(f"repeat must be 'none' or weekdays mon..sun, got {_show(value)}")
+    chosen = set()
+    for day in days:
+        name = day.strip().lower() if isinstance(day, str) else day
+        if name not in WEEKDAYS:
+            raise ValidationError(f"repeat days must be among {', '.join(WEEKDAYS)}, got {day!r}")
+        chosen.add(name)
+    if not chosen:
+        raise ValidationError("repeat must name at least one weekday, or be 'none'")
+    return ",".join(day for day in WEEKDAYS if day in chosen)
+
+
+def schedule_retry(retry_count: Any, retry_task: Any) -> tuple[int, str]:
+    """``retry_count`` in 0..60 and ``retry_task`` "all" or "failed"."""
+    if isinstance(retry_count, bool) or not isinstance(retry_count, int) or not 0 <= retry_count <= MAX_RETRY_COUNT:
+        raise ValidationError(f"retry_count must be an int in 0..{MAX_RETRY_COUNT}, got {retry_count!r}")
+    if retry_task not in RETRY_TASKS:
+        raise ValidationError(f"retry_task must be 'all' or 'failed', got {retry_task!r}")
+    return retry_count, retry_task
+
+
+def schedule_commands(commands: Any) -> list[dict[str, Any]]:
+    """At least one `ScheduledCommand` (or a (did, product_key, attrs) triple), in wire form."""
+    if isinstance(commands, str | bytes) or not isinstance(commands, Iterable):
+        raise ValidationError(f"commands must be an iterable of ScheduledCommand, got {_show(commands)}")
+    wire = []
+    for command in commands:
+        if not isinstance(command, ScheduledCommand):
+            if not (isinstance(command, tuple) and len(command) == 3):
+                raise ValidationError(f"each command must be a ScheduledCommand, got {_show(command)}")
+            command = ScheduledCommand(*command)
+        wire.append(
+            {
+                "did": check_did(command.did),
+                "product_key": check_text(command.product_key, "product_key"),
+                "attrs": encode_attrs(command.attrs),
+            }
+        )
+    if not wire:
+        raise ValidationError("a schedule needs at least one command")
+    return wire
+
+
+def check_page(limit: Any, skip: Any) -> tuple[int, int]:
+    """Paging parameters: ``limit`` >= 1 and ``skip`` >= 0."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValidationError(f"limit must be an int >= 1, got {limit!r}")
+    if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+        raise ValidationError(f"skip must be an int >= 0, got {skip!r}")
+    return limit, skip
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
