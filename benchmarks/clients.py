@@ -1,0 +1,171 @@
+"""The clients compared by the benchmarks. Each sends ``n`` requests with ``concurrency`` in flight and returns
+the wall time in seconds. All of them send the same requests (same paths, headers and JSON bodies)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import httpx
+
+import gizwits_async as gizwits
+
+ATTRS = {"switch": True, "brightness": 50}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A server to benchmark against: its base URL, the appid and user token it accepts, and device ids."""
+
+    url: str
+    dids: list[str]
+    appid: str = "bench-appid"
+    token: str = "bench-token"
+    uid: str = "bench-uid"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-Gizwits-Application-Id": self.appid, "Content-Type": "application/json",
+                "X-Gizwits-User-token": self.token}
+
+
+Client = Callable[[Target, str, int, int], Awaitable[float]]
+
+
+def _requests(kind: str, dids: list[str], n: int) -> list[tuple[str, str, bytes | None]]:
+    """(method, path, body) of every request, built before the clock starts for the raw clients."""
+    if kind == "control":
+        return [("POST", f"/app/control/{dids[i % len(dids)]}", json.dumps({"attrs": ATTRS}).encode())
+                for i in range(n)]
+    return [("GET", f"/app/devdata/{dids[i % len(dids)]}/latest", None) for i in range(n)]
+
+
+def _commands(dids: list[str], n: int) -> list[tuple[str, dict[str, Any]]]:
+    return [(dids[i % len(dids)], ATTRS) for i in range(n)]
+
+
+async def _session_run(session: gizwits.Session, target: Target, kind: str, n: int, concurrency: int) -> float:
+    user = session.for_user((target.token, target.uid))
+    dids = target.dids
+    started = time.perf_counter()
+    if kind == "control":
+        report = await user.control_many(_commands(dids, n), concurrency=concurrency)
+    else:
+        report = await user.latest_many([dids[i % len(dids)] for i in range(n)], concurrency=concurrency)
+    elapsed = time.perf_counter() - started
+    if not report.ok:
+        raise RuntimeError(f"benchmark run failed: {gizwits.BulkError(report)}")
+    return elapsed
+
+
+async def session_default(target: Target, kind: str, n: int, concurrency: int) -> float:
+    """`Session.control_many` / `latest_many` on the session's own (default) transport."""
+    async with gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency) as session:
+        return await _session_run(session, target, kind, n, concurrency)
+
+
+async def session_httpx_aiohttp(target: Target, kind: str, n: int, concurrency: int) -> float:
+    """The same helpers through an injected httpx client on the httpx-aiohttp transport."""
+    from httpx_aiohttp import AiohttpTransport
+
+    transport = AiohttpTransport(client=lambda: aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=concurrency)))
+    async with httpx.AsyncClient(transport=transport) as client, gizwits.Session(
+        target.appid, base_url=target.url, client=client, max_concurrency=concurrency
+    ) as session:
+        return await _session_run(session, target, kind, n, concurrency)
+
+
+async def session_httpx(target: Target, kind: str, n: int, concurrency: int) -> float:
+    """The same helpers through an injected plain httpx client (httpx's own pool)."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits) as client, gizwits.Session(
+        target.appid, base_url=target.url, client=client, max_concurrency=concurrency
+    ) as session:
+        return await _session_run(session, target, kind, n, concurrency)
+
+
+async def raw_aiohttp(target: Target, kind: str, n: int, concurrency: int) -> float:
+    """The ceiling: aiohttp with ``concurrency`` workers, requests prebuilt, bodies read and JSON-decoded."""
+    requests = _requests(kind, target.dids, n)
+    base_url, headers = target.url, target.headers
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as http:
+        position = iter(requests)
+
+        async def worker() -> None:
+            for method, path, body in position:
+                async with http.request(method, base_url + path, data=body, headers=headers) as answer:
+                    if answer.status != 200:
+                        raise RuntimeError(f"HTTP {answer.status}")
+                    json.loads(await answer.read())
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - started
+
+
+async def _gather_semaphore(client: Any, target: Target, kind: str, n: int, concurrency: int) -> float:
+    requests = _requests(kind, target.dids, n)
+    base_url, headers = target.url, target.headers
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(method: str, path: str, body: bytes | None) -> None:
+        async with gate:
+            answer = await client.request(method, base_url + path, content=body, headers=headers)
+            if answer.status_code != 200:
+                raise RuntimeError(f"HTTP {answer.status_code}")
+            answer.json()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(*request) for request in requests))
+    return time.perf_counter() - started
+
+
+async def raw_httpx(target: Target, kind: str, n: int, concurrency: int) -> float:
+    """The naive path: `httpx.AsyncClient` with gather + a semaphore."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits) as client:
+        return await _gather_semaphore(client, target, kind, n, concurrency)
+
+
+async def raw_httpx2(target: Target, kind: str, n: int, concurrency: int) -> float:
+    """The httpx2 fork, same shape as `raw_httpx`."""
+    import httpx2
+
+    limits = httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx2.AsyncClient(limits=limits) as client:
+        return await _gather_semaphore(client, target, kind, n, concurrency)
+
+
+async def sync_sequential(target: Target, kind: str, n: int, concurrency: int) -> float:
+    """The shape of the vendor's own SDK: one synchronous request after another (concurrency ignored)."""
+    requests = _requests(kind, target.dids, n)
+    base_url, headers = target.url, target.headers
+
+    def run() -> float:
+        with httpx.Client() as client:
+            started = time.perf_counter()
+            for method, path, body in requests:
+                answer = client.request(method, base_url + path, content=body, headers=headers)
+                answer.raise_for_status()
+                answer.json()
+            return time.perf_counter() - started
+
+    return await asyncio.to_thread(run)
+
+
+CLIENTS: dict[str, Client] = {
+    "Session (default transport)": session_default,
+    "Session on httpx + httpx-aiohttp": session_httpx_aiohttp,
+    "Session on plain httpx": session_httpx,
+    "raw aiohttp (ceiling)": raw_aiohttp,
+    "raw httpx, gather + semaphore": raw_httpx,
+    "raw httpx2, gather + semaphore": raw_httpx2,
+    "sequential sync client": sync_sequential,
+}

@@ -1,0 +1,177 @@
+"""Run every benchmark and write benchmarks/RESULTS.md:  python benchmarks/run.py [--quick]
+
+1. The matrix: each client of clients.py, N requests, concurrency 50/200/500, server latency 0 and 50 ms, on a
+   zero-cost nginx (the emulator where nginx is missing); wall time, req/s, ratio to ideal and to raw aiohttp.
+2. The bars: latency-bound (N=4,000, C=200, 50 ms) and CPU-bound (N=5,000, C=100, 0 ms), control_many against
+   raw aiohttp, interleaved repetitions in one run, medians compared.
+3. One run against the emulator (a real stateful server with tokens).
+4. Memory: peak RSS of stream_control over 10,000 and 100,000 devices (each in its own process).
+5. A token storm on the emulator: 1,000 concurrent calls on a revoked token -> logins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import clients  # noqa: E402
+import servers  # noqa: E402
+
+DIDS = [f"bench{i:017d}" for i in range(1000)]
+#: Clients too slow for the whole matrix run on fewer requests (their req/s is what is compared).
+SLOW = {"raw httpx, gather + semaphore": 1000, "Session on plain httpx": 1000, "raw httpx2, gather + semaphore": 2000,
+        "sequential sync client": 200}
+CEILING, OURS = "raw aiohttp (ceiling)", "Session (default transport)"
+
+
+def measure(name: str, target: clients.Target, kind: str, n: int, concurrency: int) -> float:
+    """Requests per second of one client run, in a fresh event loop."""
+    return n / asyncio.run(clients.CLIENTS[name](target, kind, n, concurrency))
+
+
+def ideal_rate(n: int, concurrency: int, latency_ms: int) -> float | None:
+    return n / (math.ceil(n / concurrency) * latency_ms / 1000) if latency_ms else None
+
+
+@contextlib.contextmanager
+def emulator_target(latency_ms: int) -> Iterator[clients.Target]:
+    """The emulator in its own process, signed in as the demo user, with its devices' ids."""
+    import gizwits_async as gizwits
+
+    with servers.emulator(latency_ms, devices=1000) as url:
+        async def sign_in() -> clients.Target:
+            async with gizwits.Session("demo-appid", base_url=url) as session:
+                token = await session.login("demo", "demo-password")
+                dids = [device.did async for device in session.iter_bindings()]
+                return clients.Target(url, dids, appid="demo-appid", token=token.token, uid=token.uid)
+
+        yield asyncio.run(sign_in())
+
+
+@contextlib.contextmanager
+def zero_cost_targets() -> Iterator[dict[int, clients.Target]]:
+    """{latency_ms: target} for 0 and 50 ms: nginx, or the emulator where nginx is missing."""
+    if servers.nginx_available():
+        with servers.nginx([0, 50]) as urls:
+            yield {latency: clients.Target(url, DIDS) for latency, url in urls.items()}
+    else:
+        print("nginx with the echo module not found: using the emulator as the server", flush=True)
+        with emulator_target(0) as zero, emulator_target(50) as fifty:
+            yield {0: zero, 50: fifty}
+
+
+def matrix(targets: dict[int, clients.Target], n: int, concurrencies: list[int], lines: list[str]) -> None:
+    lines += ["| latency | C | client | N | req/s | x ideal | x raw aiohttp |", "|---|---|---|---|---|---|---|"]
+    for latency, target in targets.items():
+        for concurrency in concurrencies:
+            rates = {}
+            for name in clients.CLIENTS:
+                count = min(n, SLOW.get(name, n))
+                if name == "sequential sync client" and latency:
+                    count = 40
+                rates[name] = (count, measure(name, target, "control", count, concurrency))
+            ceiling = rates[CEILING][1]
+            for name, (count, rate) in rates.items():
+                ideal = ideal_rate(count, concurrency, latency)
+                vs_ideal = f"{rate / ideal:.2f}" if ideal and name != "sequential sync client" else "-"
+                lines.append(f"| {latency} ms | {concurrency} | {name} | {count} | {rate:,.0f} | {vs_ideal} |"
+                             f" {rate / ceiling:.2f} |")
+                print(lines[-1], flush=True)
+
+
+def bars(targets: dict[int, clients.Target], repeats: int, lines: list[str]) -> None:
+    lines += ["| bar | kind | control_many req/s (median) | raw aiohttp req/s (median) | ratio | Session time"
+              " / ideal | runs |", "|---|---|---|---|---|---|---|"]
+    for label, latency, n, concurrency in [
+        ("latency-bound, N=4,000, C=200, 50 ms (bar >= 0.95)", 50, 4000, 200),
+        ("CPU-bound, N=5,000, C=100, 0 ms (bar >= 0.6, goal 0.8)", 0, 5000, 100),
+    ]:
+        for kind in ("control", "latest"):
+            ours, ceiling = [], []
+            for _ in range(repeats):  # interleaved, so drifts of the machine hit both alike
+                ceiling.append(measure(CEILING, targets[latency], kind, n, concurrency))
+                ours.append(measure(OURS, targets[latency], kind, n, concurrency))
+            mine, theirs = statistics.median(ours), statistics.median(ceiling)
+            ideal = ideal_rate(n, concurrency, latency)
+            vs_ideal = f"{ideal / mine:.2f}" if ideal else "-"
+            lines.append(f"| {label} | {kind} | {mine:,.0f} | {theirs:,.0f} | **{mine / theirs:.2f}** | {vs_ideal} |"
+                         f" {repeats} |")
+            print(lines[-1], flush=True)
+
+
+def emulator_run(repeats: int, lines: list[str]) -> None:
+    lines += ["| kind | client | N | C | req/s (median) |", "|---|---|---|---|---|"]
+    with emulator_target(0) as target:
+        for kind in ("control", "latest"):
+            for name in (CEILING, OURS):
+                rate = statistics.median(measure(name, target, kind, 5000, 100) for _ in range(repeats))
+                lines.append(f"| {kind} | {name} | 5000 | 100 | {rate:,.0f} |")
+                print(lines[-1], flush=True)
+
+
+def memory(target: clients.Target, counts: list[int], lines: list[str]) -> None:
+    lines += ["| devices streamed | peak RSS (MiB) | ratio to the first |", "|---|---|---|"]
+    first = None
+    for count in counts:
+        done = subprocess.run([sys.executable, str(HERE / "memory.py"), target.url, str(count)],
+                              capture_output=True, text=True, check=True)
+        rss = float(done.stdout.strip().splitlines()[-1])
+        first = first or rss
+        lines.append(f"| {count:,} | {rss / 1024:.1f} | {rss / first:.2f} |")
+        print(lines[-1], flush=True)
+
+
+def storm(lines: list[str]) -> None:
+    done = subprocess.run([sys.executable, str(HERE / "storm.py")], capture_output=True, text=True, check=True)
+    lines.append(done.stdout.strip())
+    print(lines[-1], flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller N and fewer repeats (a smoke run)")
+    args = parser.parse_args()
+    n, repeats, concurrencies = (1000, 1, [50, 200]) if args.quick else (5000, 5, [50, 200, 500])
+    import aiohttp
+    import httpx
+
+    server = f"nginx {servers.nginx_version()} (1 worker, echo module)" if servers.nginx_available() else "emulator"
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `python benchmarks/run.py"
+        f"{' --quick' if args.quick else ''}` on {platform.machine()} with {os.cpu_count()} cores shared by client"
+        f" and server; Python {platform.python_version()}, aiohttp {aiohttp.__version__}, httpx {httpx.__version__};"
+        f" zero-cost server: {server}.",
+        "",
+    ]
+    with zero_cost_targets() as targets:
+        lines += ["## The bars (interleaved runs, medians)", ""]
+        bars(targets, repeats, lines)
+        lines += ["", f"## The matrix (control, N={n} or as noted)", ""]
+        matrix(targets, n, concurrencies, lines)
+        lines += ["", "## Memory: `stream_control`, 0 ms latency, C=100", ""]
+        memory(targets[0], [10_000, 100_000] if not args.quick else [2_000, 20_000], lines)
+    lines += ["", "## Against the emulator (its own process, 0 ms latency)", ""]
+    emulator_run(max(1, repeats // 2), lines)
+    lines += ["", "## Token storm (emulator)", ""]
+    storm(lines)
+    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
+    print(f"\nwritten to {HERE / 'RESULTS.md'}")
+
+
+if __name__ == "__main__":
+    main()
