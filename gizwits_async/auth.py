@@ -54,6 +54,15 @@ def renew_margin(lifetime: float) -> float:
     return min(MAX_RENEW_MARGIN, max(lifetime, 0.0) * RENEW_MARGIN_SHARE)
 
 
+def renew_at(token: Token | AppToken) -> float:
+    """The wall-clock time at which ``token``, received now, should be renewed.
+
+    A token already dead by our clock is used as is (never: inf): the server, not a skewed clock, decides.
+    """
+    lifetime = token.expires_in()
+    return time.time() + lifetime - renew_margin(lifetime) if lifetime > 0 else float("inf")
+
+
 Renewer = Callable[[], Awaitable[Token]]
 
 
@@ -90,9 +99,7 @@ class TokenManager:
         """Use ``token`` from now on (the way to renew it stays as it is)."""
         self.token = token
         if token is not None:
-            lifetime = token.expires_in()
-            # A token already dead by our clock is used as is: the server, not a skewed clock, decides.
-            self._renew_at = time.time() + lifetime - renew_margin(lifetime) if lifetime > 0 else float("inf")
+            self._renew_at = renew_at(token)
 
     def remember(self, renewer: Renewer | None, login_name: str | None = None) -> None:
         """Renew with ``renewer`` from now on; ``login_name`` is the username when it is a password login."""
@@ -151,14 +158,11 @@ class AppTokenCache:
     def __init__(self, fetch: Callable[[], Awaitable[AppToken]]) -> None:
         self._fetch = fetch
         self.token: AppToken | None = None
+        self._renew_at = 0.0
         self._lock = asyncio.Lock()
 
     def _fresh(self) -> AppToken | None:
-        token = self.token
-        if token is None:
-            return None
-        lifetime = token.expires_in()
-        return token if lifetime > renew_margin(lifetime) else None
+        return self.token if time.time() < self._renew_at else None
 
     async def current(self) -> AppToken:
         """A valid app token, fetched when there is none or it is close to expiry."""
@@ -169,6 +173,7 @@ class AppTokenCache:
             token = self._fresh()
             if token is None:
                 token = self.token = await self._fetch()
+                self._renew_at = renew_at(token)
             return token
 
     def invalidate(self, rejected: AppToken) -> None:

@@ -215,8 +215,10 @@ def _as_code(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
+    text = value.strip() if isinstance(value, str) else ""
+    # ASCII digits only, and short: int() refuses other Unicode digits and very long strings.
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
     return None
 
 

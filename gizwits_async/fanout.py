@@ -156,9 +156,13 @@ async def _pairs(commands: Commands) -> AsyncIterator[tuple[str, Any]]:
             yield pair
 
 
-async def _dids(dids: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[tuple[str, None]]:
+def _dids(dids: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[tuple[str, None]]:
     if isinstance(dids, str):
         raise ValidationError("pass an iterable of dids, not a single string")
+    return _did_pairs(dids)
+
+
+async def _did_pairs(dids: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[tuple[str, None]]:
     if isinstance(dids, AsyncIterable):
         async for did in dids:
             yield did, None
@@ -203,14 +207,15 @@ class FanoutAPI(Endpoints):
             while True:
                 async with pull:
                     try:
-                        did, arg = await anext(inputs)
+                        item = await anext(inputs)
                     except StopAsyncIteration:
                         return
                     index, counter = counter, counter + 1
                 try:
+                    did, arg = _unpack(item)
                     reply = await self._exchange(build(did, arg), pace)
                 except GizwitsError as exc:
-                    outcome = Outcome(str(did), None, exc, exc.attempts, index)
+                    outcome = Outcome(_did_of(item), None, exc, exc.attempts, index)
                 else:
                     outcome = Outcome(did, reply.value, None, reply.attempts, index)
                 await emit(outcome)
@@ -290,7 +295,7 @@ class FanoutAPI(Endpoints):
     async def stream_control(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
         progress: Callable[[Outcome], Any] | None = None,
-    ) -> AsyncIterator[Outcome]:
+    ) -> AsyncGenerator[Outcome, None]:
         """Like `control_many`, but yields outcomes as they complete (``Outcome.index`` is the input position).
 
         Memory stays O(concurrency) whatever the input size. Close the iterator (or use
@@ -305,7 +310,7 @@ class FanoutAPI(Endpoints):
     async def poll_latest(
         self, dids: Iterable[str], *, interval: float = 5.0, concurrency: int | None = None,
         changes_only: bool = True, on_error: Callable[[Outcome], Any] | None = None,
-    ) -> AsyncIterator[DeviceData]:
+    ) -> AsyncGenerator[DeviceData, None]:
         """Every ``interval`` seconds, read every device; yield its `DeviceData` when ``updated_at`` changed.
 
         The first round yields every device; ``changes_only=False`` yields every reading. Requests of a round
@@ -341,6 +346,17 @@ class _End:
 
     def __init__(self, error: BaseException | None) -> None:
         self.error = error
+
+
+def _unpack(item: Any) -> tuple[str, Any]:
+    if not isinstance(item, tuple | list) or len(item) != 2:
+        raise ValidationError(f"each command must be a (did, attrs) pair, got {item!r:.60}")
+    return item[0], item[1]
+
+
+def _did_of(item: Any) -> str:
+    """The did of an input, for its outcome (the item's text when it is not a pair)."""
+    return str(item[0]) if isinstance(item, tuple | list) and len(item) == 2 else repr(item)
 
 
 def _latest(did: str, _: None) -> Call:

@@ -40,7 +40,10 @@ def timestamp(value: Any) -> dt.datetime | None:
         raise ValueError(f"not a timestamp: {value!r}")
     if isinstance(value, int | float):
         seconds = value / 1000 if value > _MILLIS_THRESHOLD else value
-        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+        try:
+            return dt.datetime.fromtimestamp(seconds, dt.UTC)
+        except (OverflowError, OSError) as exc:  # out of datetime's range, inf, nan
+            raise ValueError(f"timestamp out of range: {value!r}") from exc
     if isinstance(value, str):
         if value.strip().lstrip("-").replace(".", "", 1).isdigit():
             return timestamp(float(value))

@@ -60,4 +60,5 @@ def backoff(attempt: int, policy: RetryPolicy, *, rand: float | None = None) -> 
     retries spread out but never collapse to zero. ``rand`` in [0, 1) replaces the random draw in tests.
     """
     draw = random.random() if rand is None else rand
-    return float(min(policy.cap, policy.base * 2.0 ** (attempt - 1)) * (0.5 + draw / 2))
+    # The exponent is bounded so that a huge attempt number cannot overflow before the cap applies.
+    return float(min(policy.cap, policy.base * 2.0 ** min(attempt - 1, 64)) * (0.5 + draw / 2))

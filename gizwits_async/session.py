@@ -106,7 +106,13 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
             raise ValidationError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
         self.max_concurrency = max_concurrency
         self.timeout = make_timeout(timeout)
-        self.retry = retry if isinstance(retry, RetryPolicy) else RetryPolicy(attempts=retry or 3)
+        if retry is None:
+            retry = RetryPolicy()
+        elif not isinstance(retry, RetryPolicy):
+            if isinstance(retry, bool) or not isinstance(retry, int) or retry < 1:
+                raise ValidationError(f"retry must be a RetryPolicy or a number of attempts >= 1, got {retry!r}")
+            retry = RetryPolicy(attempts=retry)
+        self.retry = retry
         # Only the signature is kept: the secret itself is never sent, stored or shown.
         self._app_signature = (
             hashlib.md5((self.appid + app_secret).encode(), usedforsecurity=False).hexdigest()
@@ -229,13 +235,13 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
                 error = error_from_response(response.status, response.body, method=call.method, url=call.path)
             if self._closed:
                 raise SessionClosedError(f"{call.method} {call.path}: the session was closed") from error
+            error.attempts = sent
             if isinstance(error, TokenError) and credential is not None and not replayed:
                 replayed = True
                 await self._renew_rejected(credential, error)
                 continue
             failures += 1
             if failures >= self.retry.attempts or not should_retry(error, call.idempotency):
-                error.attempts = sent
                 raise error
             await asyncio.sleep(backoff(failures, self.retry))
 
@@ -265,7 +271,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         try:
             data = json.loads(body) if body.strip() else None
             return call.parse(data)
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, ArithmeticError) as exc:
             # The body is not quoted: a login answer carries a token.
             raise APIError(
                 f"unexpected answer ({len(body)} bytes): {type(exc).__name__}: {exc}",

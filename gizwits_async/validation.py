@@ -28,8 +28,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RETRY_TASKS = frozenset({"all", "failed"})
 MAX_RETRY_COUNT = 60
 
-_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def check_text(value: Any, name: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 from ..models import Schedule, ScheduledCommand, ScheduleLog, schedule_logs_from_wire
@@ -41,7 +41,7 @@ class SchedulerAPI(Endpoints):
         self,
         *,
         time: dt.time | str,
-        commands: Iterable[ScheduledCommand],
+        commands: Iterable[ScheduledCommand | tuple[str, str, Mapping[str, Any]]],
         date: dt.date | str | None = None,
         repeat: str | Iterable[str] = "none",
         retry_count: int = 0,

@@ -1,0 +1,48 @@
+"""Gizwits error codes as the emulator answers them: an exception for the domain, a body for the wire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# code -> (error_message, HTTP status), as in ERRORS.md; only the codes the emulator can produce.
+ERRORS: dict[int, tuple[str, int]] = {
+    9003: ("appid invalid", 400),
+    9004: ("token invalid", 400),
+    9005: ("user not exist", 400),
+    9006: ("token expired", 400),
+    9008: ("server error", 500),
+    9009: ("code expired", 400),
+    9010: ("code invalid", 400),
+    9014: ("device not found!", 404),
+    9015: ("form invalid!", 400),
+    9016: ("did or passcode invalid!", 400),
+    9017: ("device not bound!", 401),
+    9018: ("phone unavailable!", 400),
+    9019: ("username unavailable!", 400),
+    9020: ("username or password error!", 400),
+    9022: ("email unavailable!", 400),
+    9023: ("device is disabled!", 400),
+    9025: ("attr invalid!", 400),
+    9030: ("scheduler not found!", 404),
+    9038: ("X-Gizwits-Application-Auth invalid!", 400),
+    9041: ("request was throttled", 429),
+    9042: ("device offline!", 400),
+}
+
+
+class ApiError(Exception):
+    """A refusal of the emulated server: a Gizwits error code and an optional detail message."""
+
+    def __init__(self, code: int, detail: str | None = None) -> None:
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+
+    @property
+    def status(self) -> int:
+        """The HTTP status this code is answered with."""
+        return ERRORS[self.code][1]
+
+    def body(self) -> dict[str, Any]:
+        """The Gizwits error body."""
+        return {"error_code": self.code, "error_message": ERRORS[self.code][0], "detail_message": self.detail}

@@ -1,0 +1,65 @@
+"""Fault and realism knobs, and the per-key request-rate limiter behind `Faults.rate_limit`."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Faults:
+    """Mutable knobs, read on every request, so they can be changed at any time.
+
+    Probabilities are in 0..1. `rate_limit` is requests per second per token (per appid without a token),
+    measured on the wall clock over a sliding one-second window; None turns it off.
+    """
+
+    latency: float = 0.0
+    jitter: float = 0.0
+    rate_limit: float | None = None
+    error_rate: float = 0.0
+    drop_rate: float = 0.0
+    malformed_rate: float = 0.0
+    seed: int | None = None
+    _rng: random.Random = field(init=False, repr=False, compare=False)
+    _errors: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def delay(self) -> float:
+        """The latency to add to this response, in seconds."""
+        if self.jitter > 0:
+            return self.latency + self._rng.uniform(0, self.jitter)
+        return self.latency
+
+    def roll(self, probability: float) -> bool:
+        """True with the given probability."""
+        return probability > 0 and self._rng.random() < probability
+
+    def next_error_status(self) -> int:
+        """The status of the next injected proxy error: 502 and 503 alternate."""
+        self._errors += 1
+        return 502 if self._errors % 2 else 503
+
+
+class RateLimiter:
+    """Sliding one-second window per key on the monotonic clock."""
+
+    def __init__(self) -> None:
+        self._hits: dict[str, deque[float]] = {}
+
+    def allow(self, key: str, limit: float) -> bool:
+        """Record a request for `key` and say whether it is within `limit` requests per second."""
+        now = time.monotonic()
+        hits = self._hits.get(key)
+        if hits is None:
+            hits = self._hits[key] = deque()
+        while hits and hits[0] <= now - 1.0:
+            hits.popleft()
+        if len(hits) >= limit:
+            return False
+        hits.append(now)
+        return True

@@ -1,0 +1,99 @@
+"""Serving an ASGI app on loopback with uvicorn: as an async context manager, or until a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable, Generator
+from typing import Any
+
+import uvicorn
+
+from .app import DroppedConnection
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves the host process's signal handlers alone."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class _HideDrops(logging.Filter):
+    """Drop uvicorn's traceback for connections the emulator cut on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+
+
+_hide_drops = _HideDrops()
+
+
+def uvicorn_config(app: Any, host: str, port: int) -> uvicorn.Config:
+    """The fastest quiet uvicorn setup available: httptools when installed, no access log."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+    )
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """Serve `app` in the running loop; yield its base URL ("http://127.0.0.1:54321"); stop on exit."""
+    logging.getLogger("uvicorn.error").addFilter(_hide_drops)
+    server = _EmbeddedServer(uvicorn_config(app, host, port))
+
+    async def run() -> None:
+        try:
+            await server.serve()
+        except SystemExit as exc:  # uvicorn exits when it cannot bind (and logged why)
+            raise OSError(f"cannot serve on {host}:{port}") from exc
+
+    task = asyncio.create_task(run())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # raises the startup error
+                raise RuntimeError("the emulator server stopped during startup")
+            await asyncio.sleep(0.01)
+        bound_host, bound_port = server.servers[0].sockets[0].getsockname()[:2]
+        if ":" in bound_host:
+            bound_host = f"[{bound_host}]"
+        yield f"http://{bound_host}:{bound_port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def run_until_signal(app: Any, host: str, port: int, on_ready: Callable[[str], None]) -> None:
+    """Serve `app` until SIGINT or SIGTERM (blocking); `on_ready(base_url)` runs once it listens.
+
+    Uses uvloop when installed.
+    """
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with serve(app, host, port) as base_url:
+            on_ready(base_url)
+            await stop.wait()
+
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None
+    if importlib.util.find_spec("uvloop"):
+        import uvloop
+
+        loop_factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(main())

@@ -1,0 +1,494 @@
+"""The emulated service's domain: users, tokens, codes, products, devices, bindings and schedules.
+
+Pure Python, no HTTP: every refusal is an ApiError carrying its Gizwits code. Helpers for tests (add_user,
+add_device, bind, set_online, revoke_tokens, change_password, ...) act as "something happened elsewhere".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import random
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .clock import Clock
+from .config import EmulatorConfig
+from .datapoints import Product, demo_product
+from .errors import ApiError
+from .scheduler import Command, Schedule, iso_seconds
+
+OAUTH_SOURCES = ("baidu", "sina", "qq")
+_DID_ALPHABET = string.ascii_letters + string.digits
+
+
+@dataclass
+class User:
+    """A Gizwits account; `bindings` maps a bound did to its remark, in bind order."""
+
+    uid: str
+    username: str | None = None
+    password: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    phone_id: str | None = None
+    oauth: tuple[str, str] | None = None
+    bindings: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Token:
+    """A user token, as U1-U5 and U11 answer it."""
+
+    token: str
+    uid: str
+    expire_at: float
+
+    def to_wire(self) -> dict[str, Any]:
+        """`{"uid", "token", "expire_at"}`, expire_at in whole Unix seconds."""
+        return {"uid": self.uid, "token": self.token, "expire_at": int(self.expire_at)}
+
+
+@dataclass
+class Device:
+    """A virtual device. `updated_at` is 0 until it first reports; `commands` counts accepted controls."""
+
+    did: str
+    product_key: str
+    mac: str
+    passcode: str
+    online: bool = True
+    attrs: dict[str, Any] = field(default_factory=dict)
+    updated_at: int = 0
+    is_disabled: bool = False
+    type: str = "normal"
+    drift: bool = False
+    next_drift: float = 0.0
+    commands: int = 0
+    last_raw: list[int] | None = None
+
+
+class State:
+    """The whole service state, seeded from an EmulatorConfig."""
+
+    def __init__(self, config: EmulatorConfig, clock: Clock) -> None:
+        self.config = config
+        self.clock = clock
+        self.rng = random.Random(config.seed)
+        self.products: dict[str, Product] = {}
+        self.devices: dict[str, Device] = {}
+        self.users: dict[str, User] = {}
+        self.tokens: dict[str, Token] = {}
+        self.app_tokens: dict[str, float] = {}
+        self.captchas: set[str] = set()
+        self.sms_codes: dict[str, tuple[str, float]] = {}  # phone -> (code, expires at)
+        self.schedules: dict[str, Schedule] = {}
+        self._due: list[tuple[float, int, str]] = []  # heap of (due, sequence, schedule id)
+        self._sequence = 0
+        self.add_product(demo_product(config.product_key))
+        self.add_user(config.username, config.password)
+        for _ in range(config.devices):
+            self.bind(config.username, self.add_device(drift=config.drift).did)
+
+    # -- ids -------------------------------------------------------------------------------------------
+    def _hex(self) -> str:
+        return f"{self.rng.getrandbits(128):032x}"
+
+    def _text(self, alphabet: str, size: int) -> str:
+        return "".join(self.rng.choices(alphabet, k=size))
+
+    # -- users and tokens ------------------------------------------------------------------------------
+    def _find(self, **fields: object) -> User | None:
+        ((key, value),) = fields.items()
+        return next((u for u in self.users.values() if getattr(u, key) == value), None)
+
+    def _new_user(self, **fields: Any) -> User:
+        user = User(uid=self._hex(), **fields)
+        self.users[user.uid] = user
+        return user
+
+    def issue_token(self, user: User) -> Token:
+        """A fresh token for `user`, valid for the configured lifetime."""
+        token = Token(self._hex(), user.uid, self.clock.now() + self.config.token_ttl)
+        self.tokens[token.token] = token
+        return token
+
+    def user_for_token(self, value: str | None) -> User:
+        """The user a token belongs to: 9004 when unknown or revoked, 9006 when expired."""
+        token = self.tokens.get(value) if value else None
+        if token is None:
+            raise ApiError(9004)
+        if self.clock.now() >= token.expire_at:
+            raise ApiError(9006)
+        return self.users[token.uid]
+
+    def register_anonymous(self, phone_id: str) -> Token:
+        """U1: the same phone_id always maps to the same user."""
+        user = self._find(phone_id=phone_id) or self._new_user(phone_id=phone_id)
+        return self.issue_token(user)
+
+    def register_username(self, username: str, password: str) -> Token:
+        """U2."""
+        self._check_free(username=username)
+        return self.issue_token(self._new_user(username=username, password=password))
+
+    def register_email(self, email: str, password: str) -> Token:
+        """U3."""
+        self._check_free(email=email)
+        return self.issue_token(self._new_user(email=email, password=password))
+
+    def register_phone(self, phone: str, password: str, code: str) -> Token:
+        """U4: needs the SMS code sent to `phone`."""
+        self._check_free(phone=phone)
+        self.verify_sms_code(phone, code)
+        return self.issue_token(self._new_user(phone=phone, password=password))
+
+    def register_oauth(self, src: str, uid: str) -> Token:
+        """U5: the same (src, uid) always maps to the same user."""
+        if src not in OAUTH_SOURCES:
+            raise ApiError(9015, f"authData.src must be one of {', '.join(OAUTH_SOURCES)}")
+        user = self._find(oauth=(src, uid)) or self._new_user(oauth=(src, uid))
+        return self.issue_token(user)
+
+    def login(self, login: str, password: str) -> Token:
+        """U11: `login` may be a username, an email or a phone."""
+        user = self._find(username=login) or self._find(email=login) or self._find(phone=login)
+        if user is None:
+            raise ApiError(9005)
+        if user.password is None or user.password != password:
+            raise ApiError(9020)
+        return self.issue_token(user)
+
+    def _check_free(self, **fields: str) -> None:
+        ((key, value),) = fields.items()
+        if self._find(**fields) is not None:
+            raise ApiError({"username": 9019, "email": 9022, "phone": 9018}[key], f"{key} {value!r} is taken")
+
+    def update_username(self, user: User, username: str, password: str) -> None:
+        """U6: name an (anonymous) user."""
+        if user.username != username:
+            self._check_free(username=username)
+        user.username, user.password = username, password
+
+    def update_phone(self, user: User, phone: str, code: str, password: str | None = None) -> None:
+        """U7 (with a password) and U10: needs the SMS code sent to the new phone."""
+        if user.phone != phone:
+            self._check_free(phone=phone)
+        self.verify_sms_code(phone, code)
+        user.phone = phone
+        if password is not None:
+            user.password = password
+
+    def update_password(self, user: User, old: str, new: str) -> None:
+        """U8: 9020 when `old` is wrong."""
+        if user.password != old:
+            raise ApiError(9020)
+        user.password = new
+
+    def update_email(self, user: User, email: str) -> None:
+        """U9."""
+        if user.email != email:
+            self._check_free(email=email)
+        user.email = email
+
+    def reset_password_by_email(self, email: str) -> None:
+        """R1: the emulator sends no mail; it only checks that the user exists."""
+        if self._find(email=email) is None:
+            raise ApiError(9005)
+
+    def reset_password_by_phone(self, phone: str, code: str, new_password: str) -> None:
+        """R2."""
+        user = self._find(phone=phone)
+        if user is None:
+            raise ApiError(9005)
+        self.verify_sms_code(phone, code)
+        user.password = new_password
+
+    # -- app token and verification codes --------------------------------------------------------------
+    def request_app_token(self, signature: str | None) -> tuple[str, int]:
+        """A1: `signature` must be md5(appid + app_secret) in lowercase hex; returns (token, expired_at)."""
+        expected = hashlib.md5((self.config.appid + self.config.app_secret).encode()).hexdigest()
+        if signature != expected:
+            raise ApiError(9038)
+        token, expires = self._hex(), self.clock.now() + self.config.app_token_ttl
+        self.app_tokens[token] = expires
+        return token, int(expires)
+
+    def check_app_token(self, value: str | None) -> None:
+        """9004 when unknown, 9006 when expired."""
+        expires = self.app_tokens.get(value) if value else None
+        if expires is None:
+            raise ApiError(9004)
+        if self.clock.now() >= expires:
+            raise ApiError(9006)
+
+    def new_captcha(self) -> str:
+        """V1: a captcha id; its answer is the configured captcha code."""
+        captcha_id = self._hex()
+        self.captchas.add(captcha_id)
+        return captcha_id
+
+    def send_sms_code(self, captcha_id: str, captcha_code: str, phone: str) -> None:
+        """V2: solving the captcha (single use) sends the configured SMS code to `phone`."""
+        if captcha_id not in self.captchas or captcha_code != self.config.captcha_code:
+            raise ApiError(9010, "wrong captcha")
+        self.captchas.discard(captcha_id)
+        self.issue_sms_code(phone)
+
+    def issue_sms_code(self, phone: str) -> str:
+        """Record the SMS code for `phone` as if sent now (a test helper too); returns the code."""
+        self.sms_codes[phone] = (self.config.sms_code, self.clock.now() + self.config.code_ttl)
+        return self.config.sms_code
+
+    def verify_sms_code(self, phone: str, code: str) -> None:
+        """V3: 9010 when no code was sent or it differs, 9009 when it expired."""
+        sent = self.sms_codes.get(phone)
+        if sent is None or sent[0] != code:
+            raise ApiError(9010)
+        if self.clock.now() >= sent[1]:
+            raise ApiError(9009)
+
+    # -- devices and bindings --------------------------------------------------------------------------
+    def device(self, did: str) -> Device:
+        """The device `did`, or 9014."""
+        device = self.devices.get(did)
+        if device is None:
+            raise ApiError(9014, did)
+        return device
+
+    def latest(self, did: str) -> dict[str, Any]:
+        """D1: the device's last report (`attr` empty and `updated_at` 0 when it never reported)."""
+        device = self.device(did)
+        if device.drift:
+            self._drift(device)
+        if not device.updated_at:
+            return {"did": did, "updated_at": 0, "attr": {}}
+        return {"did": did, "updated_at": device.updated_at, "attr": device.attrs}
+
+    def _drift(self, device: Device) -> None:
+        now = self.clock.now()
+        if now < device.next_drift or not device.online:
+            return
+        for dp in self.products[device.product_key].datapoints.values():
+            if not dp.writable and dp.type in ("uint8", "uint16", "uint32"):
+                step = self.rng.choice((-1, 1))
+                device.attrs[dp.name] = min(max(device.attrs[dp.name] + step, dp.min), dp.upper)
+        device.updated_at = int(now)
+        device.next_drift = now + self.config.drift_interval
+
+    def list_bindings(self, user: User, *, show_disabled: bool, limit: int, skip: int) -> list[dict[str, Any]]:
+        """D2: the user's devices in bind order, disabled ones only with `show_disabled`."""
+        rows = []
+        for did, remark in user.bindings.items():
+            device = self.devices[did]
+            if device.is_disabled and not show_disabled:
+                continue
+            rows.append(
+                {
+                    "product_key": device.product_key,
+                    "did": did,
+                    "mac": device.mac,
+                    "is_online": device.online,
+                    "passcode": device.passcode,
+                    "host": self.config.m2m_host,
+                    "port": self.config.m2m_port,
+                    "remark": remark,
+                    "is_disabled": device.is_disabled,
+                    "type": device.type,
+                }
+            )
+        return rows[skip : skip + limit]
+
+    def bind_devices(self, user: User, requests: Iterable[tuple[str, str, str]]) -> dict[str, list[str]]:
+        """D3: (did, passcode, remark) items; an unknown did or a wrong passcode lands in `failed`."""
+        result: dict[str, list[str]] = {"success": [], "failed": []}
+        for did, passcode, remark in requests:
+            device = self.devices.get(did)
+            if device is None or device.passcode != passcode:
+                result["failed"].append(did)
+                continue
+            user.bindings[did] = remark
+            result["success"].append(did)
+        return result
+
+    def unbind_devices(self, user: User, dids: Iterable[str]) -> dict[str, list[str]]:
+        """D4: a did the user has not bound lands in `failed`."""
+        result: dict[str, list[str]] = {"success": [], "failed": []}
+        for did in dids:
+            bound = user.bindings.pop(did, None) is not None
+            result["success" if bound else "failed"].append(did)
+        return result
+
+    def _controllable(self, user: User, did: str) -> Device:
+        device = self.device(did)
+        if did not in user.bindings:
+            raise ApiError(9017, did)
+        if device.is_disabled:
+            raise ApiError(9023, did)
+        return device
+
+    def control(self, user: User, did: str, attrs: dict[str, Any], *, at: float | None = None) -> None:
+        """C1: validate against the product, then the device (if online) takes the values and reports."""
+        device = self._controllable(user, did)
+        checked = self.products[device.product_key].check_write(attrs)
+        if not device.online:
+            raise ApiError(9042, did)
+        device.attrs.update(checked)
+        device.updated_at = int(self.clock.now() if at is None else at)
+        device.commands += 1
+
+    def control_raw(self, user: User, did: str, raw: list[int]) -> None:
+        """C2: raw bytes reach an online bound device unchanged."""
+        device = self._controllable(user, did)
+        if not device.online:
+            raise ApiError(9042, did)
+        device.last_raw = raw
+        device.commands += 1
+
+    # -- schedules -------------------------------------------------------------------------------------
+    def new_schedule_id(self) -> str:
+        """An id for a schedule about to be created."""
+        return self._hex()
+
+    def add_schedule(self, schedule: Schedule) -> None:
+        """S1: store a parsed schedule and plan its first run."""
+        self.schedules[schedule.id] = schedule
+        self._plan(schedule, schedule.next_occurrence(self.clock.now()))
+
+    def list_schedules(self, user: User, *, limit: int, skip: int) -> list[dict[str, Any]]:
+        """S2: the user's schedules in creation order."""
+        mine = [s.to_wire() for s in self.schedules.values() if s.uid == user.uid]
+        return mine[skip : skip + limit]
+
+    def user_schedule(self, user: User, schedule_id: str) -> Schedule:
+        """The user's schedule, or 9030."""
+        schedule = self.schedules.get(schedule_id)
+        if schedule is None or schedule.uid != user.uid:
+            raise ApiError(9030, schedule_id)
+        return schedule
+
+    def delete_schedule(self, user: User, schedule_id: str) -> None:
+        """S3."""
+        del self.schedules[self.user_schedule(user, schedule_id).id]
+
+    def _plan(self, schedule: Schedule, when: float | None) -> None:
+        schedule.due = when
+        if when is not None:
+            self._sequence += 1
+            heapq.heappush(self._due, (when, self._sequence, schedule.id))
+
+    def run_due(self) -> int:
+        """Run every schedule (and retry) due by the clock's now, in time order; returns how many ran."""
+        ran = 0
+        now = self.clock.now()
+        while self._due and self._due[0][0] <= now:
+            when, _, schedule_id = heapq.heappop(self._due)
+            schedule = self.schedules.get(schedule_id)
+            if schedule is not None and schedule.due == when:
+                self._fire(schedule, when)
+                ran += 1
+        return ran
+
+    def _fire(self, schedule: Schedule, when: float) -> None:
+        if schedule.retrying is None:
+            schedule.occurrence, schedule.retries_left = when, schedule.retry_count
+        commands = schedule.retrying or schedule.task
+        user = self.users[schedule.uid]
+        detail: dict[str, bool] = {}
+        failed: list[Command] = []
+        for command in commands:
+            try:
+                self.control(user, command.did, command.attrs, at=when)
+                ok = True
+            except ApiError:
+                ok = False
+                failed.append(command)
+            detail[command.did] = detail.get(command.did, True) and ok
+        status = "failed" if failed else "succeed"
+        schedule.logs.append({"datetime": iso_seconds(when), "status": status, "detail": detail})
+        if failed and schedule.retries_left > 0:
+            schedule.retries_left -= 1
+            schedule.retrying = failed if schedule.retry_task == "failed" else schedule.task
+            self._plan(schedule, when + self.config.retry_interval)
+        else:
+            schedule.retrying = None
+            self._plan(schedule, schedule.next_occurrence(schedule.occurrence + 1))
+
+    # -- helpers for tests ("it happened elsewhere") ---------------------------------------------------
+    def add_product(self, product: Product) -> Product:
+        """Register a product (its datapoint schema)."""
+        self.products[product.key] = product
+        return product
+
+    def add_user(self, username: str, password: str, *, email: str | None = None, phone: str | None = None) -> User:
+        """Create a named user directly."""
+        return self._new_user(username=username, password=password, email=email, phone=phone)
+
+    def user(self, username: str) -> User:
+        """The user with this username or uid (KeyError when none)."""
+        user = self.users.get(username) or self._find(username=username)
+        if user is None:
+            raise KeyError(username)
+        return user
+
+    def add_device(
+        self,
+        did: str | None = None,
+        product_key: str | None = None,
+        *,
+        online: bool = True,
+        passcode: str | None = None,
+        attrs: dict[str, Any] | None = None,
+        drift: bool = False,
+    ) -> Device:
+        """Create a device; an online one has reported its attrs (product defaults updated by `attrs`)."""
+        product = self.products[product_key or self.config.product_key]
+        device = Device(
+            did=did or self._text(_DID_ALPHABET, 22),
+            product_key=product.key,
+            mac=self._text("0123456789abcdef", 12),
+            passcode=passcode or self._text(string.ascii_uppercase, 10),
+            online=online,
+            attrs=product.default_attrs() | (attrs or {}),
+            updated_at=int(self.clock.now()) if online else 0,
+            drift=drift,
+            next_drift=self.clock.now() + self.config.drift_interval,
+        )
+        self.devices[device.did] = device
+        return device
+
+    def bind(self, username: str, did: str, remark: str = "") -> None:
+        """Bind `did` to the user (no passcode needed)."""
+        self.device(did)
+        self.user(username).bindings[did] = remark
+
+    def set_online(self, did: str, online: bool) -> None:
+        """Bring a device on or off line; a device coming online for the first time reports."""
+        device = self.device(did)
+        device.online = online
+        if online and not device.updated_at:
+            device.updated_at = int(self.clock.now())
+
+    def set_disabled(self, did: str, disabled: bool) -> None:
+        """Disable a device: hidden from D2 unless show_disabled, refused by control (9023)."""
+        self.device(did).is_disabled = disabled
+
+    def revoke_tokens(self, user: str) -> int:
+        """Revoke every token of the user (username or uid); their calls then get 9004. Returns how many."""
+        uid = self.user(user).uid
+        dead = [value for value, token in self.tokens.items() if token.uid == uid]
+        for value in dead:
+            del self.tokens[value]
+        return len(dead)
+
+    def change_password(self, username: str, new_password: str) -> None:
+        """Change a user's password behind the client's back (its tokens stay valid)."""
+        self.user(username).password = new_password
+
+
+def iso_millis(timestamp: float) -> str:
+    """`2011-11-07T21:25:10.623Z`, the updatedAt format of U6-U10."""
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

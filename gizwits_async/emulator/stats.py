@@ -1,0 +1,30 @@
+"""Request introspection for tests."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Stats:
+    """What the emulator received.
+
+    `requests` counts every request by endpoint id of ENDPOINTS.md ("U1".."U11", "A1", "V1".."V3", "R1", "R2",
+    "D1".."D4", "C1", "C2", "S1".."S4"), faulted and refused ones included; requests to no known route count
+    under "?", and GET / is not counted. `logins` counts POST /app/login requests, `login_failures`
+    those answered with an error. `last_body` maps an endpoint id to its last JSON request body.
+    """
+
+    requests: Counter[str] = field(default_factory=Counter)
+    logins: int = 0
+    login_failures: int = 0
+    last_body: dict[str, Any] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        """Forget everything recorded so far."""
+        self.requests.clear()
+        self.logins = 0
+        self.login_failures = 0
+        self.last_body.clear()
