@@ -1,0 +1,92 @@
+"""A FastAPI app that shares one gizwits-async Session between all its requests.
+
+The session is opened (and signed in) in the app's lifespan and closed when the app stops. Settings come from
+the environment: GIZWITS_APPID, GIZWITS_USERNAME, GIZWITS_PASSWORD, and GIZWITS_BASE_URL or GIZWITS_REGION.
+
+    gizwits emulator &        # or use your own appid and account
+    GIZWITS_APPID=demo-appid GIZWITS_BASE_URL=http://127.0.0.1:8765 GIZWITS_USERNAME=demo \\
+    GIZWITS_PASSWORD=demo-password uvicorn examples.fastapi_app:app --port 8000
+    curl localhost:8000/devices
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+import gizwits_async as gizwits
+
+#: How the library's errors reach this app's clients.
+STATUS = {
+    gizwits.ValidationError: 422,
+    gizwits.DeviceNotFoundError: 404,
+    gizwits.DeviceOfflineError: 409,
+    gizwits.ThrottledError: 429,
+    gizwits.TransportError: 504,
+}
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the one session of the app, signed in, for as long as the app runs."""
+    env = os.environ
+    async with gizwits.Session(
+        env["GIZWITS_APPID"], region=env.get("GIZWITS_REGION", "cn"), base_url=env.get("GIZWITS_BASE_URL")
+    ) as session:
+        await session.login(env["GIZWITS_USERNAME"], env["GIZWITS_PASSWORD"])
+        app.state.session = session
+        yield
+
+
+app = FastAPI(title="Gizwits devices", lifespan=lifespan)
+
+
+def get_session(request: Request) -> gizwits.Session:
+    """The app's session (a dependency)."""
+    session: gizwits.Session = request.app.state.session
+    return session
+
+
+SessionDep = Annotated[gizwits.Session, Depends(get_session)]
+
+
+class Command(BaseModel):
+    """The body of a control request: datapoint name -> value."""
+
+    attrs: dict[str, bool | int | float | str]
+
+
+@app.exception_handler(gizwits.GizwitsError)
+async def gizwits_error(request: Request, error: Exception) -> JSONResponse:
+    """A library error as a JSON answer with the Gizwits code; anything unexpected upstream is a 502."""
+    status = next((code for cls, code in STATUS.items() if isinstance(error, cls)), 502)
+    return JSONResponse({"error": str(error), "code": getattr(error, "code", None)}, status_code=status)
+
+
+@app.get("/devices")
+async def devices(session: SessionDep) -> list[dict[str, Any]]:
+    """The devices bound to the account."""
+    return [
+        {"did": d.did, "product_key": d.product_key, "is_online": d.is_online, "remark": d.remark}
+        async for d in session.iter_bindings()
+    ]
+
+
+@app.get("/devices/{did}")
+async def device(did: str, session: SessionDep) -> dict[str, Any]:
+    """A device's latest reported data."""
+    data = await session.latest(did)
+    return {"did": data.did, "updated_at": data.updated_at, "attrs": data.attrs}
+
+
+@app.post("/devices/{did}/control")
+async def control(did: str, command: Command, session: SessionDep) -> dict[str, Any]:
+    """Set datapoints of a device."""
+    await session.control(did, command.attrs)
+    return {"did": did, "ok": True}

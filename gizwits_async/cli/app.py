@@ -1,0 +1,45 @@
+"""The root ``gizwits`` command: global options and the command groups."""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from ..session import REGIONS
+from .account import login, logout, whoami
+from .bulk import bulk_control
+from .context import Settings
+from .demo import demo
+from .devices import control, devices, latest, poll, raw
+from .emulator import emulator
+from .output import Output
+from .schedules import schedules
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.option("--appid", envvar="GIZWITS_APPID", help="Your application id (env GIZWITS_APPID).")
+@click.option("--region", envvar="GIZWITS_REGION", default="cn", show_default=True, type=click.Choice(list(REGIONS)),
+              help="The account's region (env GIZWITS_REGION).")
+@click.option("--base-url", envvar="GIZWITS_BASE_URL",
+              help="Another server, e.g. the emulator: http://127.0.0.1:8765 (env GIZWITS_BASE_URL).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of tables.")
+@click.version_option(__version__, prog_name="gizwits")
+@click.pass_context
+def cli(ctx: click.Context, appid: str | None, region: str, base_url: str | None, as_json: bool) -> None:
+    """Gizwits (机智云) Open API from the shell.
+
+    Try it without an account: `gizwits demo`, or `gizwits emulator` in one terminal and
+    `gizwits --appid demo-appid --base-url http://127.0.0.1:8765 login demo` in another (password: demo-password).
+    """
+    ctx.obj = Settings(appid, region, base_url, Output(as_json))
+
+
+for command in (login, logout, whoami, devices, latest, control, raw, bulk_control, poll, schedules, emulator, demo):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """The console script's entry point."""
+    cli(prog_name="gizwits")

@@ -1,0 +1,105 @@
+"""What every command shares: the global options, opening a session, and running a coroutine with clean errors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import attrs
+import click
+
+from ..errors import APIError, GizwitsError, TokenError, TransportError, ValidationError
+from ..session import REGIONS, Session
+from .output import Output
+from .tokens import FileTokenStore
+from .values import InputError
+
+__all__ = ["Settings", "describe", "error_label", "pass_settings", "run"]
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Settings:
+    """The global options: which application, which server, and how to print."""
+
+    appid: str | None
+    region: str
+    base_url: str | None
+    output: Output
+
+    @property
+    def server(self) -> str:
+        """The base URL requests go to."""
+        return (self.base_url or REGIONS[self.region]).rstrip("/")
+
+    def store(self) -> FileTokenStore:
+        """The token file of this appid on this server."""
+        return FileTokenStore(self.require_appid(), self.server)
+
+    def require_appid(self) -> str:
+        """The appid, or a one-line error saying how to give one."""
+        if not self.appid:
+            raise InputError("no appid: pass --appid or set GIZWITS_APPID")
+        return self.appid
+
+    def session(self, **options: Any) -> Session:
+        """A session on this server whose token lives in the token file."""
+        return Session(
+            self.require_appid(), region=self.region, base_url=self.base_url, token_store=self.store(), **options
+        )
+
+    @asynccontextmanager
+    async def signed_in(self, **options: Any) -> AsyncIterator[Session]:
+        """An open session with the saved token; a one-line error when there is none."""
+        async with self.session(**options) as session:
+            if session.token is None:
+                raise click.ClickException("not logged in: run `gizwits login USERNAME` first")
+            yield session
+
+    def call(self, action: Callable[[Session], Awaitable[T]], **options: Any) -> T:
+        """``action(session)`` on a signed-in session, run with `run`'s clean errors."""
+
+        async def main() -> T:
+            async with self.signed_in(**options) as session:
+                return await action(session)
+
+        return run(main())
+
+
+pass_settings = click.make_pass_decorator(Settings)
+
+
+def error_label(error: GizwitsError) -> str:
+    """What kind of failure: the Gizwits code and its name ("9042 DEVICE_OFFLINE"), else the exception class."""
+    if isinstance(error, APIError) and error.code is not None:
+        name = error.error_code.name if error.error_code is not None else "unknown code"
+        return f"{error.code} {name}"
+    return type(error).__name__
+
+
+def describe(error: GizwitsError) -> str:
+    """One line for an error: the Gizwits code and its name first when the server gave one."""
+    if isinstance(error, APIError):
+        detail = f": {error.detail}" if error.detail else ""
+        return f"Gizwits error {error_label(error)} (HTTP {error.status}) {error.message}{detail}"
+    if isinstance(error, TransportError):
+        return f"cannot reach the server: {error}"
+    return str(error)
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine; library errors become one-line messages (exit 2 for bad input, else 1)."""
+    try:
+        return asyncio.run(coroutine)
+    except ValidationError as exc:
+        raise InputError(str(exc)) from None
+    except TokenError as exc:
+        raise click.ClickException(f"{describe(exc)} (log in again: gizwits login USERNAME)") from None
+    except GizwitsError as exc:
+        raise click.ClickException(describe(exc)) from None
+    except KeyboardInterrupt:
+        raise click.exceptions.Exit(130) from None
+
