@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
-from .errors import AuthenticationError, TokenError
+from .errors import AuthenticationError, GizwitsError, TokenError
 from .models import AppToken, Token
 
 __all__ = ["AppTokenCache", "MemoryTokenStore", "TokenManager", "TokenStore"]
@@ -71,9 +71,10 @@ class TokenManager:
 
     ``renewer`` is how the session signs in again (a closure over the remembered credentials, which are kept
     nowhere else). Renewal is single-flight: callers that find the token stale queue on one lock and re-check
-    it once inside, so one login serves them all. After the server rejects a password, automatic renewal is
-    refused for ``login_backoff`` seconds with that same `AuthenticationError`, so an account is never hammered;
-    an explicit login (`signed_in`) lifts the block.
+    it once inside, so one login serves them all; when that login fails, the callers queued behind it get its
+    error instead of each trying again. After the server rejects a password, automatic renewal is refused for
+    ``login_backoff`` seconds with that same `AuthenticationError`, so an account is never hammered; an explicit
+    login (`signed_in`) lifts the block.
     """
 
     def __init__(self, store: TokenStore, *, login_backoff: float) -> None:
@@ -87,6 +88,10 @@ class TokenManager:
         self._lock = asyncio.Lock()
         self._blocked_until = 0.0
         self._block_error: AuthenticationError | None = None
+        #: Renewal attempts finished so far, and why the last one failed (None: it succeeded), so that the
+        #: callers that waited on an attempt share its failure.
+        self._finished = 0
+        self._failure: GizwitsError | None = None
         #: How many automatic renewals were attempted (for tests and benchmarks).
         self.renewals = 0
 
@@ -118,14 +123,16 @@ class TokenManager:
         token = self.token
         if token is not None and (time.time() < self._renew_at or self._renewer is None):
             return token
+        finished = self._finished
         async with self._lock:
             token = self.token  # another task may have renewed it while this one waited
             if token is not None and (time.time() < self._renew_at or self._renewer is None):
                 return token
-            return await self._renew_locked()
+            return await self._renew_locked(finished)
 
     async def renew_after_rejection(self, rejected: Token, error: TokenError) -> Token:
         """The server rejected ``rejected`` (9004/9006): renew, unless someone already replaced it."""
+        finished = self._finished
         async with self._lock:
             current = self.token
             if current is not None and current != rejected:
@@ -133,20 +140,30 @@ class TokenManager:
             if self._renewer is None:
                 raise error
             self.token = None
-            return await self._renew_locked()
+            return await self._renew_locked(finished)
 
-    async def _renew_locked(self) -> Token:
+    async def _renew_locked(self, finished: int) -> Token:
+        """Sign in again; ``finished`` is how many attempts had finished when the caller queued on the lock."""
         if self._renewer is None:
             raise TokenError("not signed in: call login() (or another sign-in method) first")
+        # A shared error is raised afresh (no traceback), or its traceback would grow with every caller.
         if self._block_error is not None and time.monotonic() < self._blocked_until:
-            raise self._block_error
+            raise self._block_error.with_traceback(None)
+        if self._failure is not None and self._finished != finished:
+            raise self._failure.with_traceback(None)  # the renewal this caller waited on failed
         self.renewals += 1
+        self._failure = None
         try:
             token = await self._renewer()
         except AuthenticationError as exc:
             self._blocked_until = time.monotonic() + self.login_backoff
-            self._block_error = exc
+            self._block_error = self._failure = exc
             raise
+        except GizwitsError as exc:
+            self._failure = exc
+            raise
+        finally:
+            self._finished += 1
         self.adopt(token)
         await self.store.save(token)
         return token

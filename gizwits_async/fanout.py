@@ -20,7 +20,7 @@ import attrs
 from .endpoints._base import Call, Endpoints
 from .endpoints.control import control_call
 from .endpoints.devices import latest_call
-from .errors import GizwitsError, ValidationError
+from .errors import GizwitsError, SessionClosedError, ValidationError
 from .models import DeviceData
 from .validation import check_did
 
@@ -315,7 +315,8 @@ class FanoutAPI(Endpoints):
 
         The first round yields every device; ``changes_only=False`` yields every reading. Requests of a round
         are spread over the interval. A failed read goes to ``on_error`` (default: a warning in the log) and
-        the device is read again next round. Stops cleanly when the consumer stops iterating.
+        the device is read again next round. Stops cleanly when the consumer stops iterating, and raises
+        `SessionClosedError` once the session is closed.
         """
         devices = [check_did(did) for did in ([dids] if isinstance(dids, str) else dids)]
         if not devices:
@@ -329,6 +330,8 @@ class FanoutAPI(Endpoints):
             pace = RateLimiter(len(devices) / interval)
             async with contextlib.aclosing(self._stream(_dids(devices), _latest, concurrency, pace, None)) as round_:
                 async for outcome in round_:
+                    if isinstance(outcome.error, SessionClosedError):
+                        raise outcome.error  # no later round can succeed: stop instead of warning forever
                     if outcome.error is not None:
                         (on_error or _warn)(outcome)
                         continue

@@ -215,7 +215,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         sent = failures = 0
         replayed = False
         while True:
-            if self._closed:
+            if self._closed or self._transport.closed:  # a for_user session's pool may be closed by its parent
                 raise SessionClosedError(f"{call.method} {call.path}: the session is closed")
             headers, credential = await self._headers(call.auth)
             if pace is not None:
@@ -233,7 +233,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
                 if response.status < 300:
                     return Reply(self._parse(call, response.status, response.body), sent)
                 error = error_from_response(response.status, response.body, method=call.method, url=call.path)
-            if self._closed:
+            if self._closed or self._transport.closed:
                 raise SessionClosedError(f"{call.method} {call.path}: the session was closed") from error
             error.attempts = sent
             if isinstance(error, TokenError) and credential is not None and not replayed:

@@ -46,6 +46,11 @@ class Transport(Protocol):
         """Release what the transport owns."""
         ...
 
+    @property
+    def closed(self) -> bool:
+        """Whether requests can no longer be sent (closed here, or by whoever owns the pool)."""
+        ...
+
 
 def make_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
     """The session's timeout as an `httpx.Timeout` (a number applies to connect, read, write and pool)."""
@@ -75,6 +80,11 @@ class HttpxTransport:
         """Close the client if this transport created it."""
         if self._owned:
             await self.client.aclose()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the client is closed."""
+        return self.client.is_closed
 
 
 class AiohttpTransport:
@@ -113,6 +123,13 @@ class AiohttpTransport:
                                  sent=False, cause=exc) from exc
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise TransportError(f"{method} {_path(url)}: {_describe(exc)}", sent=True, cause=exc) from exc
+        except asyncio.CancelledError:
+            # Closing the pool cancels the requests still waiting for a connection; that is no cancellation
+            # of the caller's task, so it must not leak out as one.
+            task = asyncio.current_task()
+            if not self._closed or (task is not None and task.cancelling()):
+                raise
+            raise TransportError(f"{method} {_path(url)}: the connection pool was closed", sent=False) from None
 
     async def aclose(self) -> None:
         """Close the pool and its connections."""
@@ -120,6 +137,11 @@ class AiohttpTransport:
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether `aclose` was called."""
+        return self._closed
 
     @property
     def connections_in_use(self) -> int:

@@ -35,7 +35,9 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 def check_text(value: Any, name: str) -> str:
     """A required, non-blank string argument."""
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{name} must be a non-empty string, got {_show(value)}")
+        # Only the type of a non-string: the value may be a password or a token passed as bytes.
+        shown = _show(value) if isinstance(value, str) else type(value).__name__
+        raise ValidationError(f"{name} must be a non-empty string, got {shown}")
     return value
 
 

@@ -14,13 +14,10 @@ __all__ = ["emulator"]
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def emulator(args: tuple[str, ...]) -> None:
     """Serve an emulated Gizwits Open API until Ctrl-C; prints its base URL (`gizwits emulator --help`)."""
-    from ..emulator.__main__ import build_parser, main
+    from ..emulator.__main__ import main
 
-    parser = build_parser()
-    parser.prog = "gizwits emulator"
-    parser.parse_args(args)  # --help and usage errors under this command's name, before serving
     try:
-        code = main(list(args))
+        code = main(list(args), prog="gizwits emulator")
     except OSError as exc:  # the port is taken, say
         raise click.ClickException(str(exc)) from None
     raise click.exceptions.Exit(code)

@@ -10,11 +10,9 @@ from .core import run_server
 from .faults import Faults
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line's options."""
-    parser = argparse.ArgumentParser(
-        prog="python -m gizwits_async.emulator", description="Serve an emulated Gizwits Open API."
-    )
+def build_parser(prog: str = "python -m gizwits_async.emulator") -> argparse.ArgumentParser:
+    """The command line's options; ``prog`` is the name shown in help and usage errors."""
+    parser = argparse.ArgumentParser(prog=prog, description="Serve an emulated Gizwits Open API.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--devices", type=int, default=EmulatorConfig.devices, help="devices of the demo user")
@@ -30,9 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m gizwits_async.emulator") -> int:
     """Parse `argv`, print the base URL as the first line of stdout, serve until SIGINT/SIGTERM."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     config = EmulatorConfig(devices=args.devices, seed=args.seed, token_ttl=args.token_ttl, drift=args.drift)
     faults = Faults(
         latency=args.latency_ms / 1000,
