@@ -118,12 +118,21 @@ class TokenManager:
         self._blocked_until, self._block_error = 0.0, None
         await self.store.save(token)
 
-    async def current(self) -> Token:
-        """The token to send now, renewed first when it is expired or close to expiry."""
+    @property
+    def epoch(self) -> int:
+        """How many renewal attempts have finished; pass it to `current` as ``since`` after waiting elsewhere."""
+        return self._finished
+
+    async def current(self, since: int | None = None) -> Token:
+        """The token to send now, renewed first when it is expired or close to expiry.
+
+        ``since`` is the `epoch` at which the caller last took a token: a renewal that failed after it is
+        shared with this caller instead of being tried again.
+        """
         token = self.token
         if token is not None and (time.time() < self._renew_at or self._renewer is None):
             return token
-        finished = self._finished
+        finished = self._finished if since is None else since
         async with self._lock:
             token = self.token  # another task may have renewed it while this one waited
             if token is not None and (time.time() < self._renew_at or self._renewer is None):

@@ -8,6 +8,7 @@ token.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import datetime as dt
 import hashlib
@@ -37,7 +38,7 @@ from .fanout import FanoutAPI, RateLimiter
 from .log import logger, redacted_headers
 from .models import AppToken, Token
 from .retry import RetryPolicy, backoff, should_retry
-from .transport import AiohttpTransport, HttpxTransport, Transport, make_timeout
+from .transport import AiohttpTransport, HttpxTransport, Response, Transport, make_timeout
 from .validation import check_text
 
 __all__ = ["REGIONS", "Session"]
@@ -50,6 +51,7 @@ REGIONS = {
 }
 
 _UNTIL_REPLACED = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+_NO_GATE = contextlib.nullcontext()
 
 
 class Reply(NamedTuple):
@@ -126,6 +128,11 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         self._auth = TokenManager(token_store or MemoryTokenStore(), login_backoff=login_backoff)
         self._app_tokens = AppTokenCache(self._request_app_token)
         self._base_headers = {"X-Gizwits-Application-Id": self.appid, "Content-Type": "application/json"}
+        # One slot per pooled connection for user-token calls, shared with for_user() sessions. A call that got
+        # its slot after the token changed (or while it is being renewed) takes the current one, so calls queued
+        # behind a renewal send the new token, not the rejected one. Sign-in calls carry no user token and take
+        # no slot, so a renewal never waits for the callers that wait for it.
+        self._slots = asyncio.Semaphore(max_concurrency)
         self._open_lock = asyncio.Lock()
         self._opened = False
         self._closed = False
@@ -217,16 +224,22 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         while True:
             if self._closed or self._transport.closed:  # a for_user session's pool may be closed by its parent
                 raise SessionClosedError(f"{call.method} {call.path}: the session is closed")
+            epoch = self._auth.epoch
             headers, credential = await self._headers(call.auth)
             if pace is not None:
                 await pace.wait()
             sent += 1
-            started = time.perf_counter()
             error: TransportError | APIError
-            try:
-                response = await self._transport.send(call.method, url, headers, body)
-            except TransportError as exc:
-                error = exc
+            async with self._slots if call.auth is Auth.USER else _NO_GATE:
+                if isinstance(credential, Token) and credential is not self._auth.token:
+                    credential = await self._auth.current(since=epoch)
+                    headers = self._user_headers(credential)
+                started = time.perf_counter()
+                try:
+                    response: Response | None = await self._transport.send(call.method, url, headers, body)
+                except TransportError as exc:
+                    response, error = None, exc
+            if response is None:
                 self._log(call, headers, "failed", started, sent)
             else:
                 self._log(call, headers, response.status, started, sent)
@@ -250,13 +263,16 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
             return self._base_headers, None
         if auth is Auth.USER:
             token = await self._auth.current()
-            return {**self._base_headers, "X-Gizwits-User-token": token.token}, token
+            return self._user_headers(token), token
         if auth is Auth.APP:
             app_token = await self._app_tokens.current()
             return {**self._base_headers, "X-Gizwits-Application-Token": app_token.token}, app_token
         if self._app_signature is None:
             raise ValidationError("the app-token calls (A1, V1-V3) need Session(app_secret=...)")
         return {**self._base_headers, "X-Gizwits-Application-Auth": self._app_signature}, None
+
+    def _user_headers(self, token: Token) -> dict[str, str]:
+        return {**self._base_headers, "X-Gizwits-User-token": token.token}
 
     async def _renew_rejected(self, credential: Token | AppToken, error: TokenError) -> None:
         if isinstance(credential, Token):

@@ -99,7 +99,7 @@ class AiohttpTransport:
 
     def _open(self) -> aiohttp.ClientSession:
         if self._closed:
-            raise RuntimeError("transport is closed")
+            raise TransportError("the connection pool is closed", sent=False)
         connector = aiohttp.TCPConnector(
             limit=self._pool_size, limit_per_host=0, ssl=self._verify, ttl_dns_cache=300
         )

@@ -194,8 +194,10 @@ async def test_two_second_token_no_login_per_call(session: Session, mock: respx.
 # -- single flight -----------------------------------------------------------------------------------------------
 
 
-async def test_9004_storm_single_login(session: Session, mock: respx.MockRouter) -> None:
+async def test_9004_storm_single_login(client: httpx.AsyncClient, mock: respx.MockRouter) -> None:
     callers = 200
+    # Every caller in flight at once (the session lets max_concurrency user calls out at a time).
+    session = Session(APPID, client=client, max_concurrency=callers)
     arrived = 0
     all_sent = asyncio.Event()
 
@@ -219,6 +221,26 @@ async def test_9004_storm_single_login(session: Session, mock: respx.MockRouter)
     assert session.login_count == 1
     assert control.call_count == 2 * callers
     assert sorted(sent_token(call) for call in control.calls) == ["new"] * callers + ["old"] * callers
+
+
+async def test_calls_queued_behind_a_renewal_send_the_new_token(
+    client: httpx.AsyncClient, mock: respx.MockRouter
+) -> None:
+    # 2 slots, 40 callers: the first two are rejected; the 38 queued behind them wait for the renewal and send
+    # the new token instead of being rejected too.
+    session = Session(APPID, client=client, max_concurrency=2)
+
+    async def control_answer(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.01)
+        return httpx.Response(200, json={}) if request.headers["X-Gizwits-User-token"] == "new" else gizwits_error(9004)
+
+    mock.post("/app/login").mock(side_effect=logins(["old", "new"]))
+    control = mock.post(url__regex=r"/app/control/d\d+$").mock(side_effect=control_answer)
+    await session.login("bob", "123456")
+    results = await asyncio.gather(*(session.control(f"d{i}", {"on": True}) for i in range(40)))
+    assert results == [None] * 40
+    assert session.login_count == 1
+    assert sorted(sent_token(call) for call in control.calls) == ["new"] * 40 + ["old"] * 2
 
 
 async def test_stale_token_storm_single_login(session: Session, mock: respx.MockRouter, clock: FakeClock) -> None:
