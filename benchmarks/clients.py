@@ -16,6 +16,8 @@ import httpx
 import gizwits_async as gizwits
 
 ATTRS = {"switch": True, "brightness": 50}
+#: The naive clients queue thousands of requests on their pools: a short pool timeout would fail them.
+SLOW_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ async def session_httpx_aiohttp(target: Target, kind: str, n: int, concurrency: 
 async def session_httpx(target: Target, kind: str, n: int, concurrency: int) -> float:
     """The same helpers through an injected plain httpx client (httpx's own pool)."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits) as client, gizwits.Session(
+    async with httpx.AsyncClient(limits=limits, timeout=SLOW_TIMEOUT) as client, gizwits.Session(
         target.appid, base_url=target.url, client=client, max_concurrency=concurrency
     ) as session:
         return await _session_run(session, target, kind, n, concurrency)
@@ -130,7 +132,7 @@ async def _gather_semaphore(client: Any, target: Target, kind: str, n: int, conc
 async def raw_httpx(target: Target, kind: str, n: int, concurrency: int) -> float:
     """The naive path: `httpx.AsyncClient` with gather + a semaphore."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=SLOW_TIMEOUT) as client:
         return await _gather_semaphore(client, target, kind, n, concurrency)
 
 
@@ -139,7 +141,7 @@ async def raw_httpx2(target: Target, kind: str, n: int, concurrency: int) -> flo
     import httpx2
 
     limits = httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx2.AsyncClient(limits=limits) as client:
+    async with httpx2.AsyncClient(limits=limits, timeout=SLOW_TIMEOUT) as client:
         return await _gather_semaphore(client, target, kind, n, concurrency)
 
 

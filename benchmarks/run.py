@@ -82,9 +82,16 @@ def matrix(targets: dict[int, clients.Target], n: int, concurrencies: list[int],
                 count = min(n, SLOW.get(name, n))
                 if name == "sequential sync client" and latency:
                     count = 40
-                rates[name] = (count, measure(name, target, "control", count, concurrency))
+                try:
+                    rates[name] = (count, measure(name, target, "control", count, concurrency))
+                except Exception as exc:  # a client that cannot finish is a result too
+                    rates[name] = (count, 0.0)
+                    print(f"{name}: {type(exc).__name__}: {exc}", flush=True)
             ceiling = rates[CEILING][1]
             for name, (count, rate) in rates.items():
+                if not rate:
+                    lines.append(f"| {latency} ms | {concurrency} | {name} | {count} | failed | - | - |")
+                    continue
                 ideal = ideal_rate(count, concurrency, latency)
                 vs_ideal = f"{rate / ideal:.2f}" if ideal and name != "sequential sync client" else "-"
                 lines.append(f"| {latency} ms | {concurrency} | {name} | {count} | {rate:,.0f} | {vs_ideal} |"
@@ -144,7 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller N and fewer repeats (a smoke run)")
     args = parser.parse_args()
-    n, repeats, concurrencies = (1000, 1, [50, 200]) if args.quick else (5000, 5, [50, 200, 500])
+    n, repeats, concurrencies = (1000, 1, [50, 200]) if args.quick else (5000, 7, [50, 200, 500])
     import aiohttp
     import httpx
 

@@ -12,7 +12,16 @@ import asyncio
 import collections
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -144,34 +153,29 @@ class RateLimiter:
             self._next = now + self.interval
 
 
-async def _pairs(commands: Commands) -> AsyncIterator[tuple[str, Any]]:
+Inputs = Iterator[Any] | AsyncIterator[Any]
+
+
+def _command_inputs(commands: Commands) -> Inputs:
+    """The (did, attrs) pairs of ``commands``, iterated lazily."""
     if isinstance(commands, Mapping):
-        for pair in commands.items():
-            yield pair
-    elif isinstance(commands, AsyncIterable):
-        async for pair in commands:
-            yield pair
-    else:
-        for pair in commands:
-            yield pair
+        return iter(commands.items())
+    return aiter(commands) if isinstance(commands, AsyncIterable) else iter(commands)
 
 
-def _dids(dids: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[tuple[str, None]]:
+def _did_inputs(dids: Iterable[str] | AsyncIterable[str]) -> Inputs:
+    """The dids of ``dids``, iterated lazily."""
     if isinstance(dids, str):
         raise ValidationError("pass an iterable of dids, not a single string")
-    return _did_pairs(dids)
-
-
-async def _did_pairs(dids: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[tuple[str, None]]:
-    if isinstance(dids, AsyncIterable):
-        async for did in dids:
-            yield did, None
-    else:
-        for did in dids:
-            yield did, None
+    return aiter(dids) if isinstance(dids, AsyncIterable) else iter(dids)
 
 
 Emit = Callable[[Outcome], Awaitable[None]]
+#: Turns one input item into the did it is about and the call to send.
+Build = Callable[[Any], tuple[str, Call]]
+_DONE = object()
+#: A progress hook: called with each outcome as it completes.
+ProgressHook = Callable[[Outcome], Any] | None
 
 
 class FanoutAPI(Endpoints):
@@ -191,29 +195,30 @@ class FanoutAPI(Endpoints):
 
     async def _run(
         self,
-        inputs: AsyncIterator[tuple[str, Any]],
-        build: Callable[[str, Any], Call],
+        inputs: Inputs,
+        build: Build,
         *,
         concurrency: int,
         pace: RateLimiter | None,
         emit: Emit,
     ) -> None:
-        """Run ``build(did, arg)`` for every input on ``concurrency`` workers, emitting each outcome."""
+        """Send ``build(item)`` for every input item on ``concurrency`` workers, emitting each outcome."""
         pull = asyncio.Lock()  # an async iterator must not be advanced by two tasks at once
         counter = 0
 
+        async def next_item() -> Any:
+            if isinstance(inputs, Iterator):
+                return next(inputs, _DONE)  # no await: workers cannot interleave here
+            async with pull:
+                return await anext(inputs, _DONE)
+
         async def worker() -> None:
             nonlocal counter
-            while True:
-                async with pull:
-                    try:
-                        item = await anext(inputs)
-                    except StopAsyncIteration:
-                        return
-                    index, counter = counter, counter + 1
+            while (item := await next_item()) is not _DONE:
+                index, counter = counter, counter + 1
                 try:
-                    did, arg = _unpack(item)
-                    reply = await self._exchange(build(did, arg), pace)
+                    did, call = build(item)
+                    reply = await self._exchange(call, pace)
                 except GizwitsError as exc:
                     outcome = Outcome(_did_of(item), None, exc, exc.attempts, index)
                 else:
@@ -225,8 +230,7 @@ class FanoutAPI(Endpoints):
                 group.create_task(worker())
 
     async def _collect(
-        self, inputs: AsyncIterator[tuple[str, Any]], build: Callable[[str, Any], Call],
-        concurrency: int | None, rate: float | None, progress: Callable[[Outcome], Any] | None,
+        self, inputs: Inputs, build: Build, concurrency: int | None, rate: float | None, progress: ProgressHook,
     ) -> BulkReport:
         outcomes: dict[int, Outcome] = {}
 
@@ -240,8 +244,7 @@ class FanoutAPI(Endpoints):
         return BulkReport([outcomes[i] for i in range(len(outcomes))])
 
     async def _stream(
-        self, inputs: AsyncIterator[tuple[str, Any]], build: Callable[[str, Any], Call],
-        concurrency: int | None, pace: RateLimiter | None, progress: Callable[[Outcome], Any] | None,
+        self, inputs: Inputs, build: Build, concurrency: int | None, pace: RateLimiter | None, progress: ProgressHook,
     ) -> AsyncGenerator[Outcome, None]:
         """Outcomes in completion order; holds at most ``concurrency`` of them (memory O(concurrency))."""
         workers = self._concurrency(concurrency)
@@ -276,25 +279,25 @@ class FanoutAPI(Endpoints):
 
     async def control_many(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
-        progress: Callable[[Outcome], Any] | None = None,
+        progress: ProgressHook = None,
     ) -> BulkReport:
         """C1 for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
 
         Returns every input's outcome in input order. ``rate`` caps request starts per second (retries
         included); ``progress`` is called with each outcome as it completes.
         """
-        return await self._collect(_pairs(commands), control_call, concurrency, rate, progress)
+        return await self._collect(_command_inputs(commands), _control, concurrency, rate, progress)
 
     async def latest_many(
         self, dids: Iterable[str] | AsyncIterable[str], *, concurrency: int | None = None,
-        rate: float | None = None, progress: Callable[[Outcome], Any] | None = None,
+        rate: float | None = None, progress: ProgressHook = None,
     ) -> BulkReport:
         """D1 for many devices; each outcome's ``value`` is a `DeviceData`."""
-        return await self._collect(_dids(dids), _latest, concurrency, rate, progress)
+        return await self._collect(_did_inputs(dids), _latest, concurrency, rate, progress)
 
     async def stream_control(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
-        progress: Callable[[Outcome], Any] | None = None,
+        progress: ProgressHook = None,
     ) -> AsyncGenerator[Outcome, None]:
         """Like `control_many`, but yields outcomes as they complete (``Outcome.index`` is the input position).
 
@@ -302,7 +305,7 @@ class FanoutAPI(Endpoints):
         ``contextlib.aclosing``) to stop early: in-flight requests are cancelled.
         """
         pace = RateLimiter(rate) if rate is not None else None
-        async with contextlib.aclosing(self._stream(_pairs(commands), control_call, concurrency, pace,
+        async with contextlib.aclosing(self._stream(_command_inputs(commands), _control, concurrency, pace,
                                                     progress)) as outcomes:
             async for outcome in outcomes:
                 yield outcome
@@ -328,7 +331,7 @@ class FanoutAPI(Endpoints):
         while True:
             round_started = loop.time()
             pace = RateLimiter(len(devices) / interval)
-            async with contextlib.aclosing(self._stream(_dids(devices), _latest, concurrency, pace, None)) as round_:
+            async with contextlib.aclosing(self._stream(iter(devices), _latest, concurrency, pace, None)) as round_:
                 async for outcome in round_:
                     if isinstance(outcome.error, SessionClosedError):
                         raise outcome.error  # no later round can succeed: stop instead of warning forever
@@ -351,19 +354,22 @@ class _End:
         self.error = error
 
 
-def _unpack(item: Any) -> tuple[str, Any]:
+def _control(item: Any) -> tuple[str, Call]:
     if not isinstance(item, tuple | list) or len(item) != 2:
         raise ValidationError(f"each command must be a (did, attrs) pair, got {item!r:.60}")
-    return item[0], item[1]
+    did, attrs = item
+    return did, control_call(did, attrs)
+
+
+def _latest(did: Any) -> tuple[str, Call]:
+    return did, latest_call(did)
 
 
 def _did_of(item: Any) -> str:
-    """The did of an input, for its outcome (the item's text when it is not a pair)."""
+    """The did of an input, for its outcome (the item's text when it is neither a did nor a pair)."""
+    if isinstance(item, str):
+        return item
     return str(item[0]) if isinstance(item, tuple | list) and len(item) == 2 else repr(item)
-
-
-def _latest(did: str, _: None) -> Call:
-    return latest_call(did)
 
 
 def _warn(outcome: Outcome) -> None:

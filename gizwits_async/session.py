@@ -52,6 +52,8 @@ REGIONS = {
 
 _UNTIL_REPLACED = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 _NO_GATE = contextlib.nullcontext()
+#: One encoder for every body: json.dumps with options builds a new encoder per call.
+_encode_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class Reply(NamedTuple):
@@ -218,7 +220,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         if not self._opened:
             await self.open()
         url = self.base_url + call.path
-        body = None if call.json is None else json.dumps(call.json, separators=(",", ":")).encode()
+        body = None if call.json is None else _encode_json(call.json).encode()
         sent = failures = 0
         replayed = False
         while True:

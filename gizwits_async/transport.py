@@ -16,10 +16,9 @@ and tokens are handled above this line, once, whichever transport sends.
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import aiohttp
-import attrs
 import httpx
 
 from .errors import TransportError
@@ -27,9 +26,8 @@ from .errors import TransportError
 __all__ = ["AiohttpTransport", "HttpxTransport", "Response", "Transport", "make_timeout"]
 
 
-@attrs.frozen(slots=True)
-class Response:
-    """What the session needs of an answer."""
+class Response(NamedTuple):
+    """What the session needs of an answer (a NamedTuple: one is built per request)."""
 
     status: int
     body: bytes

@@ -30,6 +30,7 @@ MAX_RETRY_COUNT = 60
 
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_NOT_IN_SEGMENT = re.compile(r"[/?#%\s]")
 
 
 def check_text(value: Any, name: str) -> str:
@@ -43,7 +44,7 @@ def check_text(value: Any, name: str) -> str:
 
 def check_segment(value: Any, name: str) -> str:
     """An id that becomes part of a URL path: a non-empty string with no '/', '?', '#', '%' or whitespace."""
-    if not isinstance(value, str) or not value or any(c in value for c in "/?#% \t\r\n"):
+    if not isinstance(value, str) or not value or _NOT_IN_SEGMENT.search(value):
         raise ValidationError(f"{name} must be a non-empty string without '/', '?', '#', '%' or spaces, "
                               f"got {_show(value)}")
     return value

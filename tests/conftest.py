@@ -1,3 +1,67 @@
-"""Shared by the whole suite: the emulator's fixtures (the same plugin users load in their own tests)."""
+"""Shared by the whole suite: the emulator's pytest plugin (the one users load), and the loopback fixtures of
+the integration and fault suites, which talk to it through the session's default (aiohttp) transport.
+
+Each test gets a fresh emulator on a fake clock started at the real time (so the client's clock and the
+server's agree until a test moves the server's), served by uvicorn on 127.0.0.1, and a factory of signed-in
+sessions that are all closed at teardown. Retry policies are fast so that no test sleeps for seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from support import FAST_RETRY, MakeSession
+
+import gizwits_async as gizwits
+from gizwits_async.emulator import Emulator, EmulatorConfig, FakeClock
 
 pytest_plugins = ["gizwits_async.emulator.pytest_plugin"]
+
+
+@pytest.fixture
+def devices() -> int:
+    """How many devices the emulator seeds and binds to demo (override with ``@pytest.mark.parametrize``)."""
+    return 40
+
+
+@pytest.fixture
+def emulator(devices: int) -> Emulator[FakeClock]:
+    return Emulator(EmulatorConfig(devices=devices), clock=FakeClock(time.time()))
+
+
+@pytest_asyncio.fixture
+async def base_url(emulator: Emulator[FakeClock]) -> AsyncIterator[str]:
+    async with emulator.serve() as url:
+        yield url
+
+
+@pytest_asyncio.fixture
+async def make_session(base_url: str) -> AsyncIterator[MakeSession]:
+    """``await make_session(**options)``: an open session signed in as demo (``login=False``: not signed in)."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def make(*, login: bool = True, **options: Any) -> gizwits.Session:
+            options = {"app_secret": "demo-secret", "retry": FAST_RETRY, "max_concurrency": 20, **options}
+            session = await stack.enter_async_context(gizwits.Session("demo-appid", base_url=base_url, **options))
+            if login:
+                await session.login("demo", "demo-password")
+            return session
+
+        yield make
+
+
+@pytest_asyncio.fixture
+async def session(make_session: MakeSession) -> gizwits.Session:
+    """A session signed in as demo, with FAST_RETRY and 20 connections."""
+    return await make_session()
+
+
+@pytest.fixture
+def dids(emulator: Emulator[FakeClock]) -> list[str]:
+    """The dids bound to demo by the seed, in bind order."""
+    return list(emulator.state.user("demo").bindings)

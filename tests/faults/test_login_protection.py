@@ -9,12 +9,11 @@ import asyncio
 import inspect
 
 import pytest
+from support import MakeSession, requests_sent
 
 import gizwits_async as gizwits
 from gizwits_async.emulator import Emulator, FakeClock
 from gizwits_async.emulator.errors import ApiError
-
-from .conftest import MakeSession, requests_sent
 
 Fake = Emulator[FakeClock]
 

@@ -14,13 +14,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from support import MakeSession, gizwits_tasks, requests_sent, wait_until
 
 import gizwits_async as gizwits
 import gizwits_async.session as session_module
 from gizwits_async.emulator import Emulator, FakeClock
 from gizwits_async.transport import Response
-
-from .conftest import MakeSession, gizwits_tasks, requests_sent, wait_until
 
 Fake = Emulator[FakeClock]
 

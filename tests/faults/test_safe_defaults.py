@@ -11,12 +11,11 @@ import aiohttp
 import httpx
 import pytest
 import pytest_asyncio
+from support import FAST_RETRY, MakeSession, requests_sent
 
 import gizwits_async as gizwits
 from gizwits_async.emulator import Emulator, FakeClock
 from gizwits_async.session import REGIONS
-
-from .conftest import FAST_RETRY, MakeSession, requests_sent
 
 
 def test_every_region_is_https_and_cn_is_the_default() -> None:

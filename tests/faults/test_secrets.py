@@ -18,12 +18,11 @@ from collections.abc import AsyncIterator, Awaitable, Iterable
 from typing import Any
 
 import pytest
+from support import MakeSession
 
 import gizwits_async as gizwits
 from gizwits_async.emulator import Emulator, EmulatorConfig, FakeClock
 from gizwits_async.emulator import state as emulator_state
-
-from .conftest import MakeSession
 
 APP_SECRET = "AppSecret-Q7w9E2r4"
 PASSWORDS = {

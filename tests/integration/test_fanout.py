@@ -7,21 +7,10 @@ import contextlib
 from typing import Any
 
 import pytest
+from support import gizwits_tasks
 
 import gizwits_async as gizwits
 from gizwits_async.emulator import Emulator, FakeClock
-
-
-def gizwits_tasks() -> list[asyncio.Task[Any]]:
-    """Tasks still running code of the client library (the emulator's server tasks excluded)."""
-    current = asyncio.current_task()
-    found = []
-    for task in asyncio.all_tasks():
-        coro = task.get_coro()
-        module = getattr(getattr(coro, "cr_code", None), "co_filename", "")
-        if task is not current and "gizwits_async" in module and "emulator" not in module:
-            found.append(task)
-    return found
 
 
 async def test_control_many_keeps_input_order_and_one_outcome_per_input(
