@@ -129,15 +129,22 @@ class TokenManager:
         ``since`` is the `epoch` at which the caller last took a token: a renewal that failed after it is
         shared with this caller instead of being tried again.
         """
-        token = self.token
-        if token is not None and (time.time() < self._renew_at or self._renewer is None):
+        token = self.usable()
+        if token is not None:
             return token
         finished = self._finished if since is None else since
         async with self._lock:
-            token = self.token  # another task may have renewed it while this one waited
-            if token is not None and (time.time() < self._renew_at or self._renewer is None):
+            token = self.usable()  # another task may have renewed it while this one waited
+            if token is not None:
                 return token
             return await self._renew_locked(finished)
+
+    def usable(self) -> Token | None:
+        """The token if it can be sent as it is (no renewal due, or no way to renew), else None."""
+        token = self.token
+        if token is not None and (time.time() < self._renew_at or self._renewer is None):
+            return token
+        return None
 
     async def renew_after_rejection(self, rejected: Token, error: TokenError) -> Token:
         """The server rejected ``rejected`` (9004/9006): renew, unless someone already replaced it."""

@@ -205,16 +205,19 @@ class FanoutAPI(Endpoints):
         """Send ``build(item)`` for every input item on ``concurrency`` workers, emitting each outcome."""
         pull = asyncio.Lock()  # an async iterator must not be advanced by two tasks at once
         counter = 0
+        sync_inputs = inputs if isinstance(inputs, Iterator) else None
 
         async def next_item() -> Any:
-            if isinstance(inputs, Iterator):
-                return next(inputs, _DONE)  # no await: workers cannot interleave here
             async with pull:
-                return await anext(inputs, _DONE)
+                return await anext(inputs, _DONE)  # type: ignore[arg-type]  # not an Iterator here
 
         async def worker() -> None:
             nonlocal counter
-            while (item := await next_item()) is not _DONE:
+            while True:
+                # A plain iterator is advanced without an await, so workers cannot interleave on it.
+                item = next(sync_inputs, _DONE) if sync_inputs is not None else await next_item()
+                if item is _DONE:
+                    return
                 index, counter = counter, counter + 1
                 try:
                     did, call = build(item)

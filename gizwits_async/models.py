@@ -60,6 +60,8 @@ def _required_timestamp(value: Any) -> dt.datetime:
 
 
 def _obj(data: Any) -> Mapping[str, Any]:
+    if type(data) is dict:  # the usual case, without the cost of an ABC check
+        return data
     if not isinstance(data, Mapping):
         raise ValueError(f"expected a JSON object, got {type(data).__name__}")
     return data

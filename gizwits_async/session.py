@@ -101,6 +101,8 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
 
         ``client``: send through your own `httpx.AsyncClient` (its hooks, proxies and mocks apply; the session
         never closes it). Without one, the session owns a fast aiohttp pool sized to ``max_concurrency``.
+        ``timeout``: seconds, or an `httpx.Timeout`; on the default transport its read timeout bounds each whole
+        request and its connect timeout the opening of a connection.
         ``retry``: a `RetryPolicy` or the number of attempts in all (default 3). ``login_backoff``: seconds
         during which, after the server rejected the password, the session does not sign in again by itself.
         """
@@ -130,6 +132,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         self._auth = TokenManager(token_store or MemoryTokenStore(), login_backoff=login_backoff)
         self._app_tokens = AppTokenCache(self._request_app_token)
         self._base_headers = {"X-Gizwits-Application-Id": self.appid, "Content-Type": "application/json"}
+        self._user_headers_cache: tuple[Token | None, dict[str, str]] = (None, self._base_headers)
         # One slot per pooled connection for user-token calls, shared with for_user() sessions. A call that got
         # its slot after the token changed (or while it is being renewed) takes the current one, so calls queued
         # behind a renewal send the new token, not the rejected one. Sign-in calls carry no user token and take
@@ -227,7 +230,8 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
             if self._closed or self._transport.closed:  # a for_user session's pool may be closed by its parent
                 raise SessionClosedError(f"{call.method} {call.path}: the session is closed")
             epoch = self._auth.epoch
-            headers, credential = await self._headers(call.auth)
+            ready = self._ready_headers(call.auth)
+            headers, credential = ready if ready is not None else await self._headers(call.auth)
             if pace is not None:
                 await pace.wait()
             sent += 1
@@ -260,6 +264,14 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
                 raise error
             await asyncio.sleep(backoff(failures, self.retry))
 
+    def _ready_headers(self, auth: Auth) -> tuple[dict[str, str], Token | None] | None:
+        """A call's headers when no token has to be fetched first (the common case, without an await)."""
+        if auth is Auth.NONE:
+            return self._base_headers, None
+        if auth is Auth.USER and (token := self._auth.usable()) is not None:
+            return self._user_headers(token), token
+        return None
+
     async def _headers(self, auth: Auth) -> tuple[dict[str, str], Token | AppToken | None]:
         if auth is Auth.NONE:
             return self._base_headers, None
@@ -274,7 +286,11 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         return {**self._base_headers, "X-Gizwits-Application-Auth": self._app_signature}, None
 
     def _user_headers(self, token: Token) -> dict[str, str]:
-        return {**self._base_headers, "X-Gizwits-User-token": token.token}
+        cached_token, headers = self._user_headers_cache
+        if token is not cached_token:  # built once per token, not once per request
+            headers = {**self._base_headers, "X-Gizwits-User-token": token.token}
+            self._user_headers_cache = (token, headers)
+        return headers
 
     async def _renew_rejected(self, credential: Token | AppToken, error: TokenError) -> None:
         if isinstance(credential, Token):

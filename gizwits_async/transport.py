@@ -101,9 +101,9 @@ class AiohttpTransport:
         connector = aiohttp.TCPConnector(
             limit=self._pool_size, limit_per_host=0, ssl=self._verify, ttl_dns_cache=300
         )
-        timeout = aiohttp.ClientTimeout(
-            total=None, connect=self._timeout.pool, sock_connect=self._timeout.connect, sock_read=self._timeout.read
-        )
+        # The read timeout bounds each whole request (one timer, where sock_read re-arms one per chunk read);
+        # the connect timeout bounds opening a connection.
+        timeout = aiohttp.ClientTimeout(total=self._timeout.read, sock_connect=self._timeout.connect)
         self._session = aiohttp.ClientSession(
             connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar(), raise_for_status=False,
             auto_decompress=True,
