@@ -100,8 +100,8 @@ def matrix(targets: dict[int, clients.Target], n: int, concurrencies: list[int],
 
 
 def bars(targets: dict[int, clients.Target], repeats: int, lines: list[str]) -> None:
-    lines += ["| bar | kind | control_many req/s (median) | raw aiohttp req/s (median) | ratio | Session time"
-              " / ideal | runs |", "|---|---|---|---|---|---|---|"]
+    lines += ["| bar | kind | Session req/s (median) | raw aiohttp req/s (median) | ratio of medians |"
+              " ratio of best runs | Session time / ideal | runs |", "|---|---|---|---|---|---|---|---|"]
     for label, latency, n, concurrency in [
         ("latency-bound, N=4,000, C=200, 50 ms (bar >= 0.95)", 50, 4000, 200),
         ("CPU-bound, N=5,000, C=100, 0 ms (bar >= 0.6, goal 0.8)", 0, 5000, 100),
@@ -114,8 +114,9 @@ def bars(targets: dict[int, clients.Target], repeats: int, lines: list[str]) -> 
             mine, theirs = statistics.median(ours), statistics.median(ceiling)
             ideal = ideal_rate(n, concurrency, latency)
             vs_ideal = f"{ideal / mine:.2f}" if ideal else "-"
-            lines.append(f"| {label} | {kind} | {mine:,.0f} | {theirs:,.0f} | **{mine / theirs:.2f}** | {vs_ideal} |"
-                         f" {repeats} |")
+            best = max(ours) / max(ceiling)
+            lines.append(f"| {label} | {kind} | {mine:,.0f} | {theirs:,.0f} | **{mine / theirs:.2f}** | {best:.2f} |"
+                         f" {vs_ideal} | {repeats} |")
             print(lines[-1], flush=True)
 
 

@@ -1,0 +1,51 @@
+"""CPU per request by instruction count, which the machine's noise does not move:  python benchmarks/instructions.py
+
+Runs raw aiohttp and `Session.control_many` / `latest_many` under valgrind's callgrind against nginx (0 ms), once
+with 500 and once with 1,500 requests, and prints the difference per request: start-up costs cancel out.
+Needs valgrind and nginx with the echo module. Takes a few minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import clients  # noqa: E402
+import servers  # noqa: E402
+
+RUNNERS = {"raw aiohttp": clients.raw_aiohttp, "Session": clients.session_default}
+SMALL, LARGE = 500, 1500
+
+
+def instructions(url: str, runner: str, kind: str, n: int) -> int:
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__, url, runner,
+         kind, str(n)], capture_output=True, text=True, check=True)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise RuntimeError(done.stderr[-500:])
+    return int(found.group(1))
+
+
+def main() -> None:
+    with servers.nginx([0]) as urls:
+        for kind in ("control", "latest"):
+            per = {runner: (instructions(urls[0], runner, kind, LARGE) - instructions(urls[0], runner, kind, SMALL))
+                   / (LARGE - SMALL) for runner in RUNNERS}
+            print(f"{kind}: " + ", ".join(f"{runner} {count / 1000:,.0f}k" for runner, count in per.items())
+                  + f" instructions/request; Session costs {per['Session'] / per['raw aiohttp']:.2f}x", flush=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5:  # one measured run, inside valgrind
+        url, runner, kind, count = sys.argv[1:]
+        target = clients.Target(url, [f"did{i:05d}" for i in range(1000)])
+        asyncio.run(RUNNERS[runner](target, kind, int(count), 50))
+    else:
+        main()
