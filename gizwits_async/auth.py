@@ -95,11 +95,6 @@ class TokenManager:
         #: How many automatic renewals were attempted (for tests and benchmarks).
         self.renewals = 0
 
-    @property
-    def can_renew(self) -> bool:
-        """Whether the session knows how to sign in again by itself."""
-        return self._renewer is not None
-
     def adopt(self, token: Token | None) -> None:
         """Use ``token`` from now on (the way to renew it stays as it is)."""
         self.token = token
@@ -213,9 +208,4 @@ class AppTokenCache:
         """The server rejected ``rejected``: forget it unless a newer one replaced it already."""
         if self.token == rejected:
             self.token = None
-
-
-def redact(value: str) -> str:
-    """A secret as shown in logs: never the value itself."""
-    return "***" if value else ""
 

@@ -171,8 +171,8 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
 
     @property
     def closed(self) -> bool:
-        """Whether `aclose` was called."""
-        return self._closed
+        """Whether the session was closed (for a `for_user` session: or the pool it shares)."""
+        return self._closed or self._transport.closed
 
     def for_user(self, token: Token | tuple[str, str]) -> Session:
         """A light session signed in as another user, sharing this session's pool, appid and settings.
@@ -209,8 +209,6 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
     # -- the request path ----------------------------------------------------------------------------------
 
     async def _request_app_token(self) -> AppToken:
-        if self._app_signature is None:
-            raise ValidationError("the app-token calls (A1, V1-V3) need Session(app_secret=...)")
         token: AppToken = await self._call(REQUEST_APP_TOKEN)
         return token
 
@@ -227,7 +225,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         sent = failures = 0
         replayed = False
         while True:
-            if self._closed or self._transport.closed:  # a for_user session's pool may be closed by its parent
+            if self.closed:
                 raise SessionClosedError(f"{call.method} {call.path}: the session is closed")
             epoch = self._auth.epoch
             ready = self._ready_headers(call.auth)
@@ -252,7 +250,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
                 if response.status < 300:
                     return Reply(self._parse(call, response.status, response.body), sent)
                 error = error_from_response(response.status, response.body, method=call.method, url=call.path)
-            if self._closed or self._transport.closed:
+            if self.closed:
                 raise SessionClosedError(f"{call.method} {call.path}: the session was closed") from error
             error.attempts = sent
             if isinstance(error, TokenError) and credential is not None and not replayed:
@@ -273,8 +271,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         return None
 
     async def _headers(self, auth: Auth) -> tuple[dict[str, str], Token | AppToken | None]:
-        if auth is Auth.NONE:
-            return self._base_headers, None
+        """A call's headers when a token may have to be fetched or renewed first (see `_ready_headers`)."""
         if auth is Auth.USER:
             token = await self._auth.current()
             return self._user_headers(token), token
