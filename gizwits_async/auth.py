@@ -166,12 +166,11 @@ class TokenManager:
         self._failure = None
         try:
             token = await self._renewer()
-        except AuthenticationError as exc:
-            self._blocked_until = time.monotonic() + self.login_backoff
-            self._block_error = self._failure = exc
-            raise
         except GizwitsError as exc:
             self._failure = exc
+            if isinstance(exc, AuthenticationError):  # a rejected password: do not try again for a while
+                self._blocked_until = time.monotonic() + self.login_backoff
+                self._block_error = exc
             raise
         finally:
             self._finished += 1

@@ -203,9 +203,6 @@ _BY_CODE: dict[int, type[APIError]] = {
     ErrorCode.SERVER_ERROR: ServerError,
 }
 
-#: Codes that mean "this token is dead": renew it and replay the call once.
-TOKEN_DEAD_CODES = frozenset({ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED})
-
 _DETAIL_KEYS = ("detail_message", "detail", "detail_msg")
 _TEXT_LIMIT = 500
 

@@ -22,7 +22,7 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -156,18 +156,20 @@ class RateLimiter:
 Inputs = Iterator[Any] | AsyncIterator[Any]
 
 
+def _lazy(items: Iterable[Any] | AsyncIterable[Any]) -> Inputs:
+    return aiter(items) if isinstance(items, AsyncIterable) else iter(items)
+
+
 def _command_inputs(commands: Commands) -> Inputs:
     """The (did, attrs) pairs of ``commands``, iterated lazily."""
-    if isinstance(commands, Mapping):
-        return iter(commands.items())
-    return aiter(commands) if isinstance(commands, AsyncIterable) else iter(commands)
+    return _lazy(commands.items() if isinstance(commands, Mapping) else commands)
 
 
 def _did_inputs(dids: Iterable[str] | AsyncIterable[str]) -> Inputs:
     """The dids of ``dids``, iterated lazily."""
     if isinstance(dids, str):
         raise ValidationError("pass an iterable of dids, not a single string")
-    return aiter(dids) if isinstance(dids, AsyncIterable) else iter(dids)
+    return _lazy(dids)
 
 
 Emit = Callable[[Outcome], Awaitable[None]]
@@ -206,10 +208,11 @@ class FanoutAPI(Endpoints):
         pull = asyncio.Lock()  # an async iterator must not be advanced by two tasks at once
         counter = 0
         sync_inputs = inputs if isinstance(inputs, Iterator) else None
+        async_inputs = cast(AsyncIterator[Any], inputs)  # only used when sync_inputs is None
 
         async def next_item() -> Any:
             async with pull:
-                return await anext(inputs, _DONE)  # type: ignore[arg-type]  # not an Iterator here
+                return await anext(async_inputs, _DONE)
 
         async def worker() -> None:
             nonlocal counter

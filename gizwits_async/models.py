@@ -59,6 +59,12 @@ def _required_timestamp(value: Any) -> dt.datetime:
     return stamp
 
 
+def _seconds_until(when: dt.datetime, now: dt.datetime | None) -> float:
+    if now is None:
+        return when.timestamp() - time.time()
+    return (when - now).total_seconds()
+
+
 def _obj(data: Any) -> Mapping[str, Any]:
     if type(data) is dict:  # the usual case, without the cost of an ABC check
         return data
@@ -77,9 +83,7 @@ class Token:
 
     def expires_in(self, now: dt.datetime | None = None) -> float:
         """Seconds until expiry (negative once expired)."""
-        if now is None:
-            return self.expire_at.timestamp() - time.time()
-        return (self.expire_at - now).total_seconds()
+        return _seconds_until(self.expire_at, now)
 
     @classmethod
     def from_wire(cls, data: Any) -> Token:
@@ -95,9 +99,9 @@ class AppToken:
     token: str = attrs.field(repr=False)
     expire_at: dt.datetime
 
-    def expires_in(self) -> float:
+    def expires_in(self, now: dt.datetime | None = None) -> float:
         """Seconds until expiry (negative once expired)."""
-        return self.expire_at.timestamp() - time.time()
+        return _seconds_until(self.expire_at, now)
 
     @classmethod
     def from_wire(cls, data: Any) -> AppToken:

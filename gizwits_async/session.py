@@ -300,7 +300,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         if call.parse is None:
             return None
         try:
-            data = json.loads(body) if body.strip() else None
+            data = json.loads(body) if body and not body.isspace() else None
             return call.parse(data)
         except (ValueError, KeyError, TypeError, AttributeError, IndexError, ArithmeticError) as exc:
             # The body is not quoted: a login answer carries a token.

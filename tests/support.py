@@ -38,3 +38,10 @@ async def wait_until(condition: Callable[[], bool], limit: float = 5.0, step: fl
             return
         await asyncio.sleep(step)
     raise AssertionError(f"condition not reached within {limit} s")
+
+
+def change_password_elsewhere(emulator: Emulator[FakeClock]) -> None:
+    """The demo user's password was changed on another client and the server revoked its tokens: the session's
+    next call gets 9004, and its automatic re-login 9020."""
+    emulator.state.change_password("demo", "changed-elsewhere")
+    emulator.state.revoke_tokens("demo")

@@ -9,7 +9,7 @@ import asyncio
 import inspect
 
 import pytest
-from support import MakeSession, requests_sent
+from support import MakeSession, change_password_elsewhere, requests_sent
 
 import gizwits_async as gizwits
 from gizwits_async.emulator import Emulator, FakeClock
@@ -26,8 +26,7 @@ def test_default_login_backoff_is_five_minutes() -> None:
 async def test_rejected_password_blocks_automatic_logins_for_the_backoff(
     session: gizwits.Session, emulator: Fake, dids: list[str]
 ) -> None:
-    emulator.state.change_password("demo", "changed-elsewhere")
-    emulator.state.revoke_tokens("demo")
+    change_password_elsewhere(emulator)
     logins = emulator.stats.logins
 
     # 100 callers find the token dead at once: one login attempt, one error for all of them.
@@ -63,8 +62,7 @@ async def test_automatic_login_is_tried_again_once_the_backoff_has_passed(
     make_session: MakeSession, emulator: Fake, dids: list[str]
 ) -> None:
     session = await make_session(login_backoff=0.3)
-    emulator.state.change_password("demo", "changed-elsewhere")
-    emulator.state.revoke_tokens("demo")
+    change_password_elsewhere(emulator)
     logins = emulator.stats.logins
 
     first = await session.control_many({did: {"switch": True} for did in dids}, concurrency=10)
@@ -119,8 +117,7 @@ async def test_a_shared_authentication_error_keeps_a_short_traceback(
     make_session: MakeSession, emulator: Fake, dids: list[str]
 ) -> None:
     session = await make_session(max_concurrency=50)
-    emulator.state.change_password("demo", "changed-elsewhere")
-    emulator.state.revoke_tokens("demo")
+    change_password_elsewhere(emulator)
     report = await session.control_many([(dids[i % len(dids)], {"switch": True}) for i in range(3000)],
                                         concurrency=50)
     errors = {id(o.error): o.error for o in report.outcomes}

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from support import MakeSession, gizwits_tasks, requests_sent, wait_until
+from support import MakeSession, change_password_elsewhere, gizwits_tasks, requests_sent, wait_until
 
 import gizwits_async as gizwits
 import gizwits_async.session as session_module
@@ -106,8 +106,7 @@ async def test_password_changed_elsewhere_fails_every_outcome_with_one_login(
     make_session: MakeSession, emulator: Fake, dids: list[str]
 ) -> None:
     session = await make_session(max_concurrency=10)
-    emulator.state.change_password("demo", "changed-elsewhere")
-    emulator.state.revoke_tokens("demo")
+    change_password_elsewhere(emulator)
     logins, failures = emulator.stats.logins, emulator.stats.login_failures
     commands = [(dids[i % len(dids)], {"switch": True}) for i in range(400)]
 
