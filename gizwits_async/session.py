@@ -125,8 +125,8 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
             if app_secret else None
         )
         self._transport: Transport = (
-            HttpxTransport(client, timeout=self.timeout, owned=False) if client is not None
-            else AiohttpTransport(timeout=self.timeout, pool_size=max_concurrency)
+            HttpxTransport(client, base_url=self.base_url, timeout=self.timeout, owned=False) if client is not None
+            else AiohttpTransport(base_url=self.base_url, timeout=self.timeout, pool_size=max_concurrency)
         )
         self._owns_transport = client is None
         self._auth = TokenManager(token_store or MemoryTokenStore(), login_backoff=login_backoff)
@@ -220,7 +220,6 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         """Send ``call``, retrying transient failures and replaying once after a rejected token."""
         if not self._opened:
             await self.open()
-        url = self.base_url + call.path
         body = None if call.json is None else _encode_json(call.json).encode()
         sent = failures = 0
         replayed = False
@@ -240,7 +239,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
                     headers = self._user_headers(credential)
                 started = time.perf_counter()
                 try:
-                    response: Response | None = await self._transport.send(call.method, url, headers, body)
+                    response: Response | None = await self._transport.send(call.method, call.path, headers, body)
                 except TransportError as exc:
                     response, error = None, exc
             if response is None:

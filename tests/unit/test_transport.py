@@ -1,0 +1,81 @@
+"""The default transport's per-request shortcuts: the URL joined to the parsed base, headers converted once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import pytest_asyncio
+from hypothesis import given
+from hypothesis import strategies as st
+from yarl import URL
+
+import gizwits_async as gizwits
+from gizwits_async.transport import AiohttpTransport
+
+BASES = ["http://127.0.0.1:8765", "https://api.gizwits.com", "https://proxy.example/gizwits", "http://[::1]:81"]
+#: What check_segment lets into a path segment: anything but '/', '?', '#', '%' and whitespace.
+SEGMENTS = st.text(st.characters(blacklist_characters="/?#%", blacklist_categories=("Zs", "Cc", "Cs")),
+                   min_size=1, max_size=12).filter(lambda text: not any(ch.isspace() for ch in text))
+
+
+def transport(base_url: str) -> AiohttpTransport:
+    return AiohttpTransport(base_url=base_url, timeout=httpx.Timeout(5.0), pool_size=4)
+
+
+@given(base=st.sampled_from(BASES), segment=SEGMENTS, query=st.sampled_from(["", "?limit=20&skip=0"]))
+def test_url_is_the_one_parsing_base_plus_path_gives(base: str, segment: str, query: str) -> None:
+    path = f"/app/devdata/{segment}/latest{query}"
+    assert transport(base)._url(path) == URL(base + path)
+
+
+def test_headers_are_converted_once_per_dict() -> None:
+    sender = transport(BASES[0])
+    headers = {"X-Gizwits-Application-Id": "app", "X-Gizwits-User-token": "t1"}
+    converted = sender._multidict(headers)
+    assert dict(converted) == headers
+    assert sender._multidict(headers) is converted  # the same dict again: no new conversion
+    renewed = {**headers, "X-Gizwits-User-token": "t2"}
+    assert sender._multidict(renewed)["x-gizwits-user-token"] == "t2"  # a new token's dict: converted anew
+
+
+@pytest_asyncio.fixture
+async def request_lines() -> AsyncIterator[tuple[str, list[str]]]:
+    """A loopback HTTP server answering an empty device list; yields its URL and the request lines it read."""
+    lines: list[str] = []
+    body = b'{"devices":[]}'
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError):  # the client closed its pooled connection
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines.append(head.split(b"\r\n", 1)[0].decode())
+                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)
+                await reader.readexactly(length)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield f"http://127.0.0.1:{port}", lines
+
+
+@pytest.mark.parametrize("prefix", ["", "/gizwits"])
+async def test_paths_go_out_percent_encoded_below_the_base_path(
+    request_lines: tuple[str, list[str]], prefix: str
+) -> None:
+    url, lines = request_lines
+    async with gizwits.Session("app", base_url=url + prefix) as session:
+        user = session.for_user(("token", "uid"))
+        await user.control("设备-1", {"switch": True})
+        await user.bindings(limit=5)
+    assert lines == [
+        f"POST {prefix}/app/control/%E8%AE%BE%E5%A4%87-1 HTTP/1.1",
+        f"GET {prefix}/app/bindings?show_disabled=0&limit=5&skip=0 HTTP/1.1",
+    ]
