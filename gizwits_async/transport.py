@@ -2,15 +2,13 @@
 
 The session hands a transport a method, a path (below the session's base URL), headers and a body, and gets
 back the status and the body bytes, or a `TransportError` that says whether the request may have reached the
-server. Errors, retries
-and tokens are handled above this line, once, whichever transport sends.
+server. Errors, retries and tokens are handled above this line, once, whichever transport sends.
 
-- `AiohttpTransport` is the default: a session-owned aiohttp pool driven directly. On the fan-out path it skips
-  what the httpx layer would do per request and buys a client nothing (parsing the whole URL again: it joins
-  an already checked path to the parsed base URL; converting the same headers again: it converts them once
-  per token; running the standard-library cookie jar on every answer, reading
-  the body through stream wrappers); aiohttp's pool also keeps up with hundreds of connections where httpx
-  0.28's pool scans every connection on every event.
+- `AiohttpTransport` is the default: a session-owned aiohttp pool driven directly. Per request it skips what
+  buys a client nothing: parsing the whole URL again (it joins the checked path to the parsed base URL),
+  converting the same headers again (once per token), the cookie jar on every answer, and the httpx layer's
+  URL merging, header merging and stream wrappers. aiohttp's pool also keeps up with hundreds of connections
+  where httpx 0.28's pool scans every connection on every event.
 - `HttpxTransport` sends through an `httpx.AsyncClient` the user injected, so its event hooks, proxies, mounts
   and respx mocks all apply; it is slower on bulk work.
 """
