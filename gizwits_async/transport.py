@@ -138,9 +138,10 @@ class AiohttpTransport:
         """Send through the pool; aiohttp and socket errors become `TransportError`."""
         session = self._session or self._open()
         try:
-            async with session.request(method, self._url(path), data=body, headers=self._multidict(headers)) \
-                    as answer:
-                return Response(answer.status, await answer.read())
+            # Awaited, not `async with`: read() releases the connection, or closes it if reading fails, so the
+            # context manager would only add four coroutines per request.
+            answer = await session.request(method, self._url(path), data=body, headers=self._multidict(headers))
+            return Response(answer.status, await answer.read())
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             raise TransportError(f"{method} {path}: could not connect ({type(exc).__name__})",
                                  sent=False, cause=exc) from exc

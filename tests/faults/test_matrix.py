@@ -268,6 +268,7 @@ async def test_read_timeouts_fail_after_the_policys_attempts_without_hanging(
         with pytest.raises(gizwits.TransportError) as unsafe:
             await session.change_email("someone@example.com")
     assert unsafe.value.attempts == 1 and requests_sent(emulator, "U9") == 1
+    assert session._transport.connections_in_use == 0  # timed-out requests give their connections back
 
 
 # -- malformed / truncated JSON, empty 200 bodies --------------------------------------------------------------

@@ -7,8 +7,8 @@ import asyncio
 import contextlib
 import json
 import json.encoder
-from typing import Any
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -104,3 +104,22 @@ async def test_paths_go_out_percent_encoded_below_the_base_path(
         f"POST {prefix}/app/control/%E8%AE%BE%E5%A4%87-1 HTTP/1.1",
         f"GET {prefix}/app/bindings?show_disabled=0&limit=5&skip=0 HTTP/1.1",
     ]
+
+
+async def test_a_body_that_stalls_times_out_and_gives_the_connection_back() -> None:
+    async def half_an_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"did\":")  # then nothing more
+        await writer.drain()
+        await reader.read()  # until the client gives up and closes the connection
+        writer.close()
+
+    server = await asyncio.start_server(half_an_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, gizwits.Session("app", base_url=f"http://127.0.0.1:{port}", timeout=0.2,
+                                       retry=1) as session:
+        with pytest.raises(gizwits.TransportError) as stalled:
+            await session.latest("did-1")
+        assert stalled.value.sent and "timed out" in str(stalled.value)
+        assert isinstance(session._transport, AiohttpTransport)
+        assert session._transport.connections_in_use == 0
