@@ -34,9 +34,12 @@ Json = dict[str, Any]
 
 def timestamp(value: Any) -> dt.datetime | None:
     """A wire timestamp as an aware UTC datetime: Unix seconds or milliseconds, or ISO-8601; 0/None -> None."""
-    if value is None or value == "" or value == 0:
+    if type(value) is int:  # the usual case first: it runs once per latest reading
+        if value == 0:
+            return None
+    elif value is None or value == "" or value == 0:
         return None
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         raise ValueError(f"not a timestamp: {value!r}")
     if isinstance(value, int | float):
         seconds = value / 1000 if value > _MILLIS_THRESHOLD else value
