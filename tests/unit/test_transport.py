@@ -7,12 +7,11 @@ import asyncio
 import contextlib
 import json
 import json.encoder
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from hypothesis import given
 from hypothesis import strategies as st
 from yarl import URL
@@ -67,36 +66,48 @@ def test_headers_are_converted_once_per_dict() -> None:
     assert sender._multidict(renewed)["x-gizwits-user-token"] == "t2"  # a new token's dict: converted anew
 
 
-@pytest_asyncio.fixture
-async def request_lines() -> AsyncIterator[tuple[str, list[str]]]:
-    """A loopback HTTP server answering an empty device list; yields its URL and the request lines it read."""
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def loopback(handler: Handler) -> AsyncIterator[str]:
+    """A raw loopback HTTP server running ``handler`` per connection; waits for every handler on exit."""
+    handlers: list[asyncio.Task[None]] = []
+
+    async def run(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        handlers.append(task)
+        try:
+            with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):  # the client hung up
+                await handler(reader, writer)
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    server = await asyncio.start_server(run, "127.0.0.1", 0)
+    async with server:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        async with asyncio.timeout(5):
+            await asyncio.gather(*handlers)
+
+
+@pytest.mark.parametrize("prefix", ["", "/gizwits"])
+async def test_paths_go_out_percent_encoded_below_the_base_path(prefix: str) -> None:
     lines: list[str] = []
     body = b'{"devices":[]}'
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(asyncio.IncompleteReadError):  # the client closed its pooled connection
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines.append(head.split(b"\r\n", 1)[0].decode())
-                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                               if line.lower().startswith(b"content-length:")), 0)
-                await reader.readexactly(length)
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-                await writer.drain()
-        writer.close()
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines.append(head.split(b"\r\n", 1)[0].decode())
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            await reader.readexactly(length)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
 
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
-        yield f"http://127.0.0.1:{port}", lines
-
-
-@pytest.mark.parametrize("prefix", ["", "/gizwits"])
-async def test_paths_go_out_percent_encoded_below_the_base_path(
-    request_lines: tuple[str, list[str]], prefix: str
-) -> None:
-    url, lines = request_lines
-    async with gizwits.Session("app", base_url=url + prefix) as session:
+    async with loopback(answer) as url, gizwits.Session("app", base_url=url + prefix) as session:
         user = session.for_user(("token", "uid"))
         await user.control("设备-1", {"switch": True})
         await user.bindings(limit=5)
@@ -112,12 +123,9 @@ async def test_a_body_that_stalls_times_out_and_gives_the_connection_back() -> N
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"did\":")  # then nothing more
         await writer.drain()
         await reader.read()  # until the client gives up and closes the connection
-        writer.close()
 
-    server = await asyncio.start_server(half_an_answer, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server, gizwits.Session("app", base_url=f"http://127.0.0.1:{port}", timeout=0.2,
-                                       retry=1) as session:
+    async with loopback(half_an_answer) as url, gizwits.Session("app", base_url=url, timeout=0.2,
+                                                                 retry=1) as session:
         with pytest.raises(gizwits.TransportError) as stalled:
             await session.latest("did-1")
         assert stalled.value.sent and "timed out" in str(stalled.value)
