@@ -174,7 +174,7 @@ def main() -> None:
     import aiohttp
     import httpx
 
-    server = f"nginx {servers.nginx_version()} (1 worker, echo module)" if servers.nginx_available() else "emulator"
+    server = f"{servers.nginx_version()} (1 worker, echo module)" if servers.nginx_available() else "emulator"
     lines = [
         "# Benchmark results",
         "",

@@ -242,7 +242,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         sent = failures = 0
         replayed = False
         while True:
-            if self._closed or self._transport.closed:
+            if self.closed:
                 raise SessionClosedError(f"{call.method} {call.path}: the session is closed")
             epoch = self._auth.epoch
             ready = self._ready_headers(call.auth)

@@ -97,8 +97,8 @@ class AiohttpTransport:
         base = URL(base_url)
         # A base URL with no path, query or fragment (the common case) takes a path by `with_path`: quoting
         # one path costs a quarter of parsing a whole URL, per request.
-        self._origin = base if base.raw_path in ("", "/") and not base.raw_query_string and not base.raw_fragment \
-            else None
+        plain = base.raw_path in ("", "/") and not base.raw_query_string and not base.raw_fragment
+        self._origin = base if plain else None
         # Headers come as the same dict for every request with one token: converted once, not per request.
         self._headers: tuple[dict[str, str] | None, CIMultiDict[str]] = (None, CIMultiDict())
         self._timeout = timeout
