@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
+
 import gizwits_async as gizwits
 from gizwits_async.emulator import Emulator, FakeClock
 
@@ -24,6 +26,20 @@ def gizwits_tasks() -> list[asyncio.Task[Any]]:
         if task is not current and "gizwits_async" in module and "emulator" not in module:
             found.append(task)
     return found
+
+
+async def cancel_and_check_nothing_left(run: asyncio.Task[Any], session: gizwits.Session, within: float) -> None:
+    """Cancel ``run`` (a bulk helper in flight): it must end within ``within`` seconds, leaving no library task
+    and no pooled connection in use."""
+    loop = asyncio.get_running_loop()
+    cancelled_at = loop.time()
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert loop.time() - cancelled_at < within  # promptly: no waiting for the in-flight answers
+    await asyncio.sleep(0)
+    assert gizwits_tasks() == []
+    assert session._transport.connections_in_use == 0
 
 
 def requests_sent(emulator: Emulator[FakeClock], *endpoints: str) -> int:
