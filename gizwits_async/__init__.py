@@ -7,7 +7,7 @@
         devices = await session.bindings()
 """
 
-from .auth import MemoryTokenStore, TokenStore
+from .auth import LockingTokenStore, MemoryTokenStore, TokenStore
 from .errors import (
     APIError,
     AuthenticationError,
@@ -19,6 +19,7 @@ from .errors import (
     SessionClosedError,
     ThrottledError,
     TokenError,
+    TokenStoreError,
     TransportError,
     ValidationError,
 )
@@ -36,8 +37,10 @@ from .models import (
     ScheduleLog,
     Token,
 )
+from .redis_limiter import RedisRateLimiter
 from .retry import RetryPolicy
 from .session import REGIONS, Session
+from .stores import FileTokenStore, RedisTokenStore
 
 __version__ = "0.1.0"
 
@@ -56,10 +59,14 @@ __all__ = [
     "DeviceNotFoundError",
     "DeviceOfflineError",
     "ErrorCode",
+    "FileTokenStore",
     "GizwitsError",
+    "LockingTokenStore",
     "MemoryTokenStore",
     "Outcome",
     "Progress",
+    "RedisRateLimiter",
+    "RedisTokenStore",
     "RetryPolicy",
     "Schedule",
     "ScheduleLog",
@@ -71,6 +78,7 @@ __all__ = [
     "Token",
     "TokenError",
     "TokenStore",
+    "TokenStoreError",
     "TransportError",
     "ValidationError",
     "__version__",

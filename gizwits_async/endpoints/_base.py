@@ -65,3 +65,7 @@ class Endpoints:
     async def _call(self, call: Call, *, pace: Any = None) -> Any:
         """Send ``call`` through the session's request path and return its parsed answer."""
         raise NotImplementedError
+
+    async def open(self) -> None:
+        """Load the token store's token (the session's own)."""
+        raise NotImplementedError

@@ -51,6 +51,17 @@ class UsersAPI(Endpoints):
         call = _login_call(username, password)
         return await self._sign_in(call, call)
 
+    async def ensure_login(self, username: str, password: str) -> Token:
+        """Sign in only when needed: keep the session's usable token, else adopt the token store's, else U11.
+
+        With a store that has a lock (`RedisTokenStore`, `FileTokenStore`), the check and the login run under
+        it, so many processes starting together sign in once. Renewals later use these credentials.
+        """
+        call = _login_call(username, password)
+        await self.open()
+        renewer, login_name = self._renewal(call)
+        return await self._auth.ensure(renewer, login_name)
+
     async def login_anonymous(self, phone_id: str) -> Token:
         """U1: sign in as the anonymous user of ``phone_id`` (any stable id of yours), creating it if new."""
         call = Call("POST", _USERS, json={"phone_id": check_text(phone_id, "phone_id")}, parse=Token.from_wire)
