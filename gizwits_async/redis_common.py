@@ -18,12 +18,12 @@ def redis_key(template: str, **values: str | None) -> str:
     if not isinstance(template, str) or not template:
         raise ValidationError(f"key must be a non-empty string, got {template!r:.60}")
     fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-    missing = sorted(name for name in fields if not values.get(name))
-    if missing:
-        raise ValidationError(f"key {template!r} needs {', '.join(f'{name}=...' for name in missing)}")
     unknown = sorted(fields - set(values))
     if unknown:
         raise ValidationError(f"key {template!r} has unknown fields: {', '.join(unknown)}")
+    missing = sorted(name for name in fields if not values[name])
+    if missing:
+        raise ValidationError(f"key {template!r} needs {', '.join(f'{name}=...' for name in missing)}")
     return template.format(**values)
 
 

@@ -39,32 +39,46 @@ def _answers(port: int) -> bool:
 
 
 @contextlib.contextmanager
+def redis_server_on(binary: str, port: int) -> Iterator[str | None]:
+    """Run ``binary`` on ``port`` (loopback, no persistence); yield its URL, or None if it did not start."""
+    with tempfile.TemporaryDirectory(prefix="gizwits-redis-") as workdir:
+        process = subprocess.Popen(
+            [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+             "--dir", workdir, "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            for _ in range(200):  # up to 10 s on a busy machine
+                if process.poll() is not None or _answers(port):
+                    break
+                time.sleep(0.05)
+            yield f"redis://127.0.0.1:{port}/0" if process.poll() is None else None
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextlib.contextmanager
 def redis_server_process(binary: str) -> Iterator[str]:
     """Run ``binary`` on a free loopback port (retrying if another process took it first); yield its URL."""
     for _ in range(3):
-        port = free_port()
-        with tempfile.TemporaryDirectory(prefix="gizwits-redis-") as workdir:
-            process = subprocess.Popen(
-                [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-                 "--dir", workdir, "--protected-mode", "yes", "--loglevel", "warning"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
-            try:
-                for _ in range(200):  # up to 10 s on a busy machine
-                    if process.poll() is not None or _answers(port):
-                        break
-                    time.sleep(0.05)
-                if process.poll() is None:
-                    yield f"redis://127.0.0.1:{port}/0"
-                    return
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+        with redis_server_on(binary, free_port()) as url:
+            if url is not None:
+                yield url
+                return
     raise RuntimeError(f"{binary} did not start on a free port (3 tries)")
+
+
+def redis_binary() -> str:
+    """The redis-server binary, or skip the test saying why there is none."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("no redis-server binary on PATH (apt-get install redis-server; .ci/run installs it)")
+    return binary
 
 
 @pytest.fixture(scope="session")
@@ -74,11 +88,7 @@ def redis_url() -> Iterator[str]:
     if given:
         yield given
         return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("no redis-server binary on PATH (apt-get install redis-server; .ci/run installs it), "
-                    f"and {ENV_URL} is not set")
-    with redis_server_process(binary) as url:
+    with redis_server_process(redis_binary()) as url:
         yield url
 
 
