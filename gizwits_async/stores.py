@@ -118,8 +118,16 @@ class FileTokenStore:
         finally:
             os.close(fd)  # closing the descriptor releases the lock
 
-    def clear(self) -> bool:
+    async def clear(self) -> bool:
         """Forget the token; whether there was one."""
+        return await asyncio.to_thread(self._remove)
+
+    def __repr__(self) -> str:
+        return f"FileTokenStore({str(self.path)!r})"
+
+    # -- the file system ---------------------------------------------------------------------------------
+
+    def _remove(self) -> bool:
         with self._directory() as directory:
             self._check_target(directory)
             try:
@@ -129,11 +137,6 @@ class FileTokenStore:
             except OSError as exc:
                 raise self._error("cannot remove", exc) from None
         return True
-
-    def __repr__(self) -> str:
-        return f"FileTokenStore({str(self.path)!r})"
-
-    # -- the file system ---------------------------------------------------------------------------------
 
     def _error(self, doing: str, exc: OSError, path: Path | None = None) -> TokenStoreError:
         reason = exc.strerror or type(exc).__name__
@@ -188,10 +191,11 @@ class FileTokenStore:
                 if exc.errno == errno.ELOOP:
                     raise TokenStoreError(f"{self.path} is a symbolic link, not a token file: remove it") from None
                 raise self._error("cannot read", exc) from None
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                os.close(fd)
+                raise TokenStoreError(f"{self.path} is {_kind(mode)}, not a token file: remove it")
             with open(fd, "rb") as file:
-                mode = os.fstat(fd).st_mode
-                if not stat.S_ISREG(mode):
-                    raise TokenStoreError(f"{self.path} is {_kind(mode)}, not a token file: remove it")
                 try:
                     data = file.read(MAX_TOKEN_FILE + 1)
                 except OSError as exc:

@@ -117,7 +117,7 @@ async def test_a_file_store_round_trip_is_private(tmp_path: Path) -> None:
     assert json.loads(store.path.read_text()) == {
         "uid": "uid-1", "token": "token-value", "expire_at": TOKEN.expire_at.isoformat()}
     assert sorted(p.name for p in store.path.parent.iterdir()) == ["me.json"]  # no temporary file left
-    assert store.clear() and not store.clear()
+    assert await store.clear() and not await store.clear()
 
 
 async def test_the_file_lock_excludes_other_holders(tmp_path: Path) -> None:
