@@ -38,6 +38,7 @@ from .errors import (
 from .fanout import FanoutAPI, RateLimiter
 from .log import logger, redacted_headers
 from .models import AppToken, Token
+from .redis_limiter import RedisRateLimiter
 from .retry import RetryPolicy, backoff, should_retry
 from .transport import AiohttpTransport, HttpxTransport, Response, Transport, make_timeout
 from .validation import check_text
@@ -52,6 +53,8 @@ REGIONS = {
 }
 
 _UNTIL_REPLACED = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+Pacer = RateLimiter | RedisRateLimiter
 
 
 def _json_encoder() -> Callable[[Any], str]:
@@ -111,6 +114,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         token_store: TokenStore | None = None,
         retry: RetryPolicy | int | None = None,
         login_backoff: float = 300.0,
+        rate_limiter: Pacer | None = None,
     ) -> None:
         """Create a session; it opens its connection pool on first use.
 
@@ -120,6 +124,8 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         request and its connect timeout the opening of a connection.
         ``retry``: a `RetryPolicy` or the number of attempts in all (default 3). ``login_backoff``: seconds
         during which, after the server rejected the password, the session does not sign in again by itself.
+        ``rate_limiter``: paces every request of this session and its `for_user` sessions, retries included
+        (a `RedisRateLimiter` shares one budget between processes).
         """
         self.appid = check_text(appid, "appid")
         self.base_url = _resolve_base_url(region, base_url)
@@ -134,6 +140,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
                 raise ValidationError(f"retry must be a RetryPolicy or a number of attempts >= 1, got {retry!r}")
             retry = RetryPolicy(attempts=retry)
         self.retry = retry
+        self.rate_limiter = rate_limiter
         # Only the signature is kept: the secret itself is never sent, stored or shown.
         self._app_signature = (
             hashlib.md5((self.appid + app_secret).encode(), usedforsecurity=False).hexdigest()
@@ -249,6 +256,8 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
             headers, credential = ready if ready is not None else await self._headers(call.auth)
             if pace is not None:
                 await pace.wait()
+            if self.rate_limiter is not None:
+                await self.rate_limiter.wait()
             sent += 1
             error: TransportError | APIError
             if slots is not None:

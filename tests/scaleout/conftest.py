@@ -7,6 +7,7 @@ import asyncio
 import multiprocessing
 import multiprocessing.context
 import queue
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,27 @@ async def login_gate(emulator: Emulator[FakeClock]) -> AsyncIterator[tuple[Login
             yield gate, url
         finally:
             gate.opened.set()  # no request left waiting at shutdown
+
+
+class ArrivalRecorder:
+    """An ASGI wrapper noting when each request arrives (monotonic seconds), before the emulator handles it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.arrivals: list[float] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.arrivals.append(time.monotonic())
+        await self.app(scope, receive, send)
+
+
+@pytest_asyncio.fixture
+async def arrivals(emulator: Emulator[FakeClock]) -> AsyncIterator[tuple[ArrivalRecorder, str]]:
+    """The emulator served behind an `ArrivalRecorder`: (the recorder, the base URL)."""
+    recorder = ArrivalRecorder(emulator.app)
+    async with serve(recorder) as url:
+        yield recorder, url
 
 
 @pytest.fixture
