@@ -36,6 +36,7 @@ from .models import (
     ScheduleLog,
     Token,
 )
+from .products import Datapoint, Product
 from .retry import RetryPolicy
 from .session import REGIONS, Session
 
@@ -51,6 +52,7 @@ __all__ = [
     "BulkError",
     "BulkReport",
     "Captcha",
+    "Datapoint",
     "Device",
     "DeviceData",
     "DeviceNotFoundError",
@@ -59,6 +61,7 @@ __all__ = [
     "GizwitsError",
     "MemoryTokenStore",
     "Outcome",
+    "Product",
     "Progress",
     "RetryPolicy",
     "Schedule",

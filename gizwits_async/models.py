@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -30,6 +31,7 @@ __all__ = [
 _MILLIS_THRESHOLD = 1e11
 
 Json = dict[str, Any]
+_field = attrs.field
 
 
 def timestamp(value: Any) -> dt.datetime | None:
@@ -163,22 +165,30 @@ class Device:
 
 @attrs.frozen
 class DeviceData:
-    """A device's latest reported data (D1). ``updated_at`` is None when the device never reported."""
+    """A device's latest reported data (D1). ``updated_at`` is None when the device never reported.
+
+    ``attrs`` are the values in Python form when the session knows the device's product schema (bool from 0/1,
+    binaries as bytes, enum indexes as labels), else as reported; ``raw`` keeps them as reported.
+    """
 
     did: str
     updated_at: dt.datetime | None
     attrs: dict[str, Any] = attrs.field(factory=dict)
+    # `_field`, not `attrs.field`: in this class body `attrs` is the field above.
+    raw: Mapping[str, Any] = _field(factory=dict, repr=False, eq=False)
 
     def binary(self, name: str) -> bytes:
         """A binary datapoint's value as bytes (the wire carries it as a hex string)."""
-        return bytes.fromhex(str(self.attrs[name]))
+        value = self.attrs[name]
+        return value if isinstance(value, bytes) else bytes.fromhex(str(value))
 
     @classmethod
-    def from_wire(cls, data: Any) -> DeviceData:
-        """From ``{"did", "updated_at", "attr": {...}}``."""
+    def from_wire(cls, data: Any, decode: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None) -> DeviceData:
+        """From ``{"did", "updated_at", "attr": {...}}``; ``decode`` turns reported values into Python ones."""
         body = _obj(data)
-        values = body.get("attr") or {}
-        return cls(str(body["did"]), timestamp(body.get("updated_at")), dict(_obj(values)))
+        values = _obj(body.get("attr") or {})
+        return cls(str(body["did"]), timestamp(body.get("updated_at")),
+                   dict(values) if decode is None else decode(values), MappingProxyType(values))
 
 
 @attrs.frozen

@@ -15,7 +15,7 @@ import json
 import json.encoder
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, Self
 
 import httpx
@@ -25,6 +25,7 @@ from .endpoints._base import Auth, Call
 from .endpoints.codes import REQUEST_APP_TOKEN, CodesAPI
 from .endpoints.control import ControlAPI
 from .endpoints.devices import DevicesAPI
+from .endpoints.products import ProductsAPI
 from .endpoints.scheduler import SchedulerAPI
 from .endpoints.users import UsersAPI
 from .errors import (
@@ -38,6 +39,7 @@ from .errors import (
 from .fanout import FanoutAPI, RateLimiter
 from .log import logger, redacted_headers
 from .models import AppToken, Token
+from .products import Product
 from .retry import RetryPolicy, backoff, should_retry
 from .transport import AiohttpTransport, HttpxTransport, Response, Transport, make_timeout
 from .validation import check_text
@@ -90,7 +92,7 @@ def _resolve_base_url(region: str, base_url: str | None) -> str:
     return str(base_url).rstrip("/")
 
 
-class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAPI):
+class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAPI, ProductsAPI):
     """An async client of the Gizwits Open API for one application (``appid``).
 
     Safe to share between the tasks of one event loop. Use ``async with Session(...)`` or call `aclose`.
@@ -111,6 +113,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         token_store: TokenStore | None = None,
         retry: RetryPolicy | int | None = None,
         login_backoff: float = 300.0,
+        products: Iterable[Product] = (),
     ) -> None:
         """Create a session; it opens its connection pool on first use.
 
@@ -120,6 +123,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         request and its connect timeout the opening of a connection.
         ``retry``: a `RetryPolicy` or the number of attempts in all (default 3). ``login_backoff``: seconds
         during which, after the server rejected the password, the session does not sign in again by itself.
+        ``products``: datapoint schemas known in advance (no request needed), shared with `for_user` sessions.
         """
         self.appid = check_text(appid, "appid")
         self.base_url = _resolve_base_url(region, base_url)
@@ -156,6 +160,8 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         self._open_lock = asyncio.Lock()
         self._opened = False
         self._closed = False
+        # Dicts shared (not copied) by for_user() sessions: a schema fetched by one is known to all.
+        self._init_products(products)
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ def build_parser(prog: str = "python -m gizwits_async.emulator") -> argparse.Arg
     parser.add_argument("--seed", type=int, default=0, help="seed of dids, passcodes, tokens and faults")
     parser.add_argument("--token-ttl", type=float, default=EmulatorConfig.token_ttl, help="token lifetime, s")
     parser.add_argument("--drift", action="store_true", help="read-only readings change over time")
+    parser.add_argument("--product", default=None, metavar="FILE",
+                        help="a JSON datapoint schema (as GET /app/datapoint answers it): the devices' product")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every response")
     parser.add_argument("--jitter-ms", type=float, default=0.0, help="uniform random extra latency")
     parser.add_argument("--rate-limit", type=float, default=None, help="requests/s per token, then 9041/429")
@@ -31,7 +33,8 @@ def build_parser(prog: str = "python -m gizwits_async.emulator") -> argparse.Arg
 def main(argv: list[str] | None = None, prog: str = "python -m gizwits_async.emulator") -> int:
     """Parse `argv`, print the base URL as the first line of stdout, serve until SIGINT/SIGTERM."""
     args = build_parser(prog).parse_args(argv)
-    config = EmulatorConfig(devices=args.devices, seed=args.seed, token_ttl=args.token_ttl, drift=args.drift)
+    config = EmulatorConfig(devices=args.devices, seed=args.seed, token_ttl=args.token_ttl, drift=args.drift,
+                            product_file=args.product)
     faults = Faults(
         latency=args.latency_ms / 1000,
         jitter=args.jitter_ms / 1000,

@@ -17,7 +17,7 @@ from typing import Any
 
 from .clock import Clock
 from .config import EmulatorConfig
-from .datapoints import Product, demo_product
+from .datapoints import Product, demo_product, load_product
 from .errors import ApiError
 from .scheduler import Command, Schedule, iso_seconds
 
@@ -88,7 +88,9 @@ class State:
         self.schedules: dict[str, Schedule] = {}
         self._due: list[tuple[float, int, str]] = []  # heap of (due, sequence, schedule id)
         self._sequence = 0
-        self.add_product(demo_product(config.product_key))
+        product = (load_product(config.product_file, secret=config.product_secret) if config.product_file
+                   else demo_product(config.product_key, config.product_secret))
+        self.default_product = self.add_product(product).key
         self.add_user(config.username, config.password)
         for _ in range(config.devices):
             self.bind(config.username, self.add_device(drift=config.drift).did)
@@ -274,8 +276,7 @@ class State:
             return
         for dp in self.products[device.product_key].datapoints.values():
             if not dp.writable and dp.type in ("uint8", "uint16", "uint32"):
-                step = self.rng.choice((-1, 1))
-                device.attrs[dp.name] = min(max(device.attrs[dp.name] + step, dp.min), dp.upper)
+                device.attrs[dp.name] = dp.nudged(device.attrs[dp.name], self.rng.choice((-1, 1)))
         device.updated_at = int(now)
         device.next_drift = now + self.config.drift_interval
 
@@ -445,7 +446,7 @@ class State:
         drift: bool = False,
     ) -> Device:
         """Create a device; an online one has reported its attrs (product defaults updated by `attrs`)."""
-        product = self.products[product_key or self.config.product_key]
+        product = self.products[product_key or self.default_product]
         device = Device(
             did=did or self._text(_DID_ALPHABET, 22),
             product_key=product.key,
