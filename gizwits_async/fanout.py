@@ -109,7 +109,7 @@ class BulkReport:
         return f"{errors.total()} of {len(self.outcomes)} failed" + (f" ({kinds})" if kinds else "")
 
     def __repr__(self) -> str:
-        shown = [f"{o.did}: {error_key(o.error)}" for o in self.failures[:_SHOWN_FAILURES]]
+        shown = [f"{o.did}: {error_key(o.error)}" for o in self.failures[:_SHOWN_FAILURES] if o.error is not None]
         return f"<BulkReport {self.summary()}; first failures: {shown}>" if shown else f"<BulkReport {self.summary()}>"
 
     def __str__(self) -> str:
@@ -143,7 +143,7 @@ class Progress:
 
     def __call__(self, outcome: Outcome) -> None:
         self.done += 1
-        if outcome.ok:
+        if outcome.error is None:
             self.succeeded += 1
         else:
             self.failed += 1
