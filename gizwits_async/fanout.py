@@ -317,7 +317,7 @@ class FanoutAPI(Endpoints):
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
         progress: ProgressHook = None,
     ) -> BulkReport:
-        """C1 for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
+        """`control` for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
 
         Returns every input's outcome in input order. ``rate`` caps request starts per second (retries
         included); ``progress`` is called with each outcome as it completes.
@@ -328,7 +328,7 @@ class FanoutAPI(Endpoints):
         self, dids: Iterable[str] | AsyncIterable[str], *, concurrency: int | None = None,
         rate: float | None = None, progress: ProgressHook = None,
     ) -> BulkReport:
-        """D1 for many devices; each outcome's ``value`` is a `DeviceData`."""
+        """`latest` for many devices; each outcome's ``value`` is a `DeviceData`."""
         return await self._collect(_did_inputs(dids), _latest, concurrency, rate, progress)
 
     async def stream_control(
