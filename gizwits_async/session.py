@@ -25,6 +25,7 @@ from .auth import AppTokenCache, MemoryTokenStore, TokenManager, TokenStore
 from .endpoints._base import Auth, Call, Reply
 from .endpoints.codes import REQUEST_APP_TOKEN, CodesAPI
 from .endpoints.control import ControlAPI
+from .endpoints.device_details import DeviceDetailsAPI
 from .endpoints.devices import DevicesAPI
 from .endpoints.scheduler import SchedulerAPI
 from .endpoints.users import UsersAPI
@@ -93,7 +94,7 @@ def _resolve_base_url(region: str, base_url: str | None) -> str:
     return str(base_url).rstrip("/")
 
 
-class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAPI):
+class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, SchedulerAPI, FanoutAPI):
     """An async client of the Gizwits Open API for one application (``appid``).
 
     Safe to share between the tasks of one event loop. Use ``async with Session(...)`` or call `aclose`.
