@@ -41,6 +41,8 @@ from .models import (
 )
 from .retry import RetryPolicy
 from .session import REGIONS, Session
+from .throttling import Pacer, RateLimiter
+from .transport import Timeout
 
 __version__ = "0.1.0"
 
@@ -65,7 +67,9 @@ __all__ = [
     "GizwitsError",
     "MemoryTokenStore",
     "Outcome",
+    "Pacer",
     "Progress",
+    "RateLimiter",
     "RetryPolicy",
     "Schedule",
     "ScheduleLog",
@@ -74,6 +78,7 @@ __all__ = [
     "Session",
     "SessionClosedError",
     "ThrottledError",
+    "Timeout",
     "Token",
     "TokenError",
     "TokenStore",
