@@ -10,7 +10,10 @@
 from .auth import MemoryTokenStore, TokenStore
 from .errors import (
     APIError,
+    AttrInvalidError,
     AuthenticationError,
+    DeviceDisabledError,
+    DeviceNotBoundError,
     DeviceNotFoundError,
     DeviceOfflineError,
     ErrorCode,
@@ -39,6 +42,8 @@ from .models import (
 from .products import Datapoint, Product
 from .retry import RetryPolicy
 from .session import REGIONS, Session
+from .throttling import Pacer, RateLimiter
+from .transport import Timeout
 
 __version__ = "0.1.0"
 
@@ -46,6 +51,7 @@ __all__ = [
     "REGIONS",
     "APIError",
     "AppToken",
+    "AttrInvalidError",
     "AuthenticationError",
     "BindRequest",
     "BindResult",
@@ -55,14 +61,18 @@ __all__ = [
     "Datapoint",
     "Device",
     "DeviceData",
+    "DeviceDisabledError",
+    "DeviceNotBoundError",
     "DeviceNotFoundError",
     "DeviceOfflineError",
     "ErrorCode",
     "GizwitsError",
     "MemoryTokenStore",
     "Outcome",
+    "Pacer",
     "Product",
     "Progress",
+    "RateLimiter",
     "RetryPolicy",
     "Schedule",
     "ScheduleLog",
@@ -71,6 +81,7 @@ __all__ = [
     "Session",
     "SessionClosedError",
     "ThrottledError",
+    "Timeout",
     "Token",
     "TokenError",
     "TokenStore",

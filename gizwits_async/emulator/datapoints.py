@@ -152,7 +152,7 @@ class Product:
     @classmethod
     def of(cls, key: str, *datapoints: Datapoint, name: str = "", secret: str = "") -> Product:
         """A product with these datapoints."""
-        return cls(key, {dp.name: dp for dp in datapoints}, name or key, secret)
+        return cls(key, {dp.name: dp for dp in datapoints}, name, secret)
 
     def default_attrs(self) -> dict[str, Any]:
         """Every datapoint at its initial value."""
@@ -202,7 +202,6 @@ def demo_product(key: str = "demo-product", secret: str = "") -> Product:
         Datapoint("temp", "uint16", writable=False, max=500, default=22),
         Datapoint("counter", "uint32", default=0),
         Datapoint("color", "binary", length=3, default="ffffff"),
-        name="Demo lamp",
         secret=secret,
     )
 

@@ -17,7 +17,7 @@ async def test_datapoints_fetches_once_and_for_user_children_share_it(
     session: gizwits.Session, emulator: Emulator[FakeClock]
 ) -> None:
     product = await session.datapoints("demo-product")
-    assert product.product_key == "demo-product" and product.name == "Demo lamp"
+    assert product.product_key == "demo-product" and product.name == "Demo Device"
     assert product.datapoints["brightness"].maximum == 100 and product.datapoints["brightness"].writable
     assert not product.datapoints["temp"].writable
     assert product.datapoints["mode"].enum == ("auto", "cool", "heat")
@@ -79,7 +79,7 @@ async def test_checked_values_go_out_in_wire_form(session: gizwits.Session, emul
     await session.control(dids[0], {"color": b"\x0a", "mode": 2, "switch": 1})
     assert emulator.stats.last_body["C1"] == {"attrs": {"color": "0a0000", "mode": 2, "switch": True}}
     data = await session.latest(dids[0])
-    assert data.attrs["color"] == b"\x0a\x00\x00" and data.raw["color"] == "0a0000"
+    assert data.attrs["color"] == b"\x0a\x00\x00" and data.raw["attr"]["color"] == "0a0000"
     assert data.attrs["mode"] == "heat" and data.attrs["switch"] is True
 
 
