@@ -10,7 +10,10 @@
 from .auth import MemoryTokenStore, TokenStore
 from .errors import (
     APIError,
+    AttrInvalidError,
     AuthenticationError,
+    DeviceDisabledError,
+    DeviceNotBoundError,
     DeviceNotFoundError,
     DeviceOfflineError,
     ErrorCode,
@@ -38,6 +41,8 @@ from .models import (
 )
 from .retry import RetryPolicy
 from .session import REGIONS, Session
+from .throttling import Pacer, RateLimiter
+from .transport import Timeout
 
 __version__ = "0.1.0"
 
@@ -45,6 +50,7 @@ __all__ = [
     "REGIONS",
     "APIError",
     "AppToken",
+    "AttrInvalidError",
     "AuthenticationError",
     "BindRequest",
     "BindResult",
@@ -53,13 +59,17 @@ __all__ = [
     "Captcha",
     "Device",
     "DeviceData",
+    "DeviceDisabledError",
+    "DeviceNotBoundError",
     "DeviceNotFoundError",
     "DeviceOfflineError",
     "ErrorCode",
     "GizwitsError",
     "MemoryTokenStore",
     "Outcome",
+    "Pacer",
     "Progress",
+    "RateLimiter",
     "RetryPolicy",
     "Schedule",
     "ScheduleLog",
@@ -68,6 +78,7 @@ __all__ = [
     "Session",
     "SessionClosedError",
     "ThrottledError",
+    "Timeout",
     "Token",
     "TokenError",
     "TokenStore",
