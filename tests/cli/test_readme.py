@@ -3,8 +3,8 @@
 Blocks after `<!-- not-run -->` are fragments.
 
 Blocks talk to ``http://127.0.0.1:8765`` (where ``gizwits emulator`` listens); the test serves an emulator on a
-free port and substitutes its URL. A block that defines ``test_`` functions is run by pytest, with the README's
-``conftest.py`` block and its ``pyproject.toml`` settings, and must pass without a single warning.
+free port and substitutes its URL. A block that defines ``test_`` functions is run by pytest, with the
+``conftest.py`` block and the ``pyproject.toml`` settings the pages give, and must pass without a single warning.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ def _blocks(page: Path) -> list[tuple[str, bool, str]]:
 BLOCKS = [block for page in PAGES for block in _blocks(page)]
 RUNNABLE = [(where, code) for where, runnable, code in BLOCKS if runnable]
 CONFTEST = next(code for _, code in RUNNABLE if "pytest_plugins" in code)
-PYTEST_SETTINGS = next(m.group(1) for m in re.finditer(r"```toml\n(.*?)```", README.read_text("utf-8"), re.DOTALL)
+PYTEST_SETTINGS = next(m.group(1) for page in PAGES
+                       for m in re.finditer(r"```toml\n(.*?)```", page.read_text("utf-8"), re.DOTALL)
                        if "[tool.pytest.ini_options]" in m.group(1))
 
 
