@@ -63,7 +63,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:
         """Requests are not printed."""
 
 
@@ -131,10 +131,16 @@ async def browser(tmp_path: Path) -> AsyncIterator[Page]:
 
 async def _devtools_port(path: Path) -> int:
     for _ in range(300):
-        if path.exists() and (lines := path.read_text().splitlines()):
-            return int(lines[0])
+        if (port := _written_port(path)) is not None:
+            return port
         await asyncio.sleep(0.1)
     raise AssertionError("Chromium did not open its DevTools port within 30 s")
+
+
+def _written_port(path: Path) -> int | None:
+    """The port Chromium wrote into its DevToolsActivePort file, once it has."""
+    lines = path.read_text().splitlines() if path.exists() else []
+    return int(lines[0]) if lines else None
 
 
 HEADING = "document.querySelector('article h1')?.textContent.replace('¶', '').trim()"
