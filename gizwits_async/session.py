@@ -112,6 +112,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         token_store: TokenStore | None = None,
         retry: RetryPolicy | int | None = None,
         login_backoff: float = 300.0,
+        lang: str | None = "en",
     ) -> None:
         """Create a session; it opens its connection pool on first use.
 
@@ -121,8 +122,10 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         request and its connect timeout the opening of a connection.
         ``retry``: a `RetryPolicy` or the number of attempts in all (default 3). ``login_backoff``: seconds
         during which, after the server rejected the password, the session does not sign in again by itself.
+        ``lang``: the user's language, sent with sign-ins and user creation (None: not sent).
         """
         self.appid = check_text(appid, "appid")
+        self.lang = None if lang is None else check_text(lang, "lang")
         self.base_url = _resolve_base_url(region, base_url)
         if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or max_concurrency < 1:
             raise ValidationError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
