@@ -38,6 +38,8 @@ from .models import (
 )
 from .retry import RetryPolicy
 from .session import REGIONS, Session
+from .throttling import Pacer, RateLimiter
+from .transport import Timeout
 
 __version__ = "0.1.0"
 
@@ -59,7 +61,9 @@ __all__ = [
     "GizwitsError",
     "MemoryTokenStore",
     "Outcome",
+    "Pacer",
     "Progress",
+    "RateLimiter",
     "RetryPolicy",
     "Schedule",
     "ScheduleLog",
@@ -68,6 +72,7 @@ __all__ = [
     "Session",
     "SessionClosedError",
     "ThrottledError",
+    "Timeout",
     "Token",
     "TokenError",
     "TokenStore",

@@ -22,17 +22,17 @@ def _with_lang(body: dict[str, object], lang: str | None) -> dict[str, object]:
     return body if lang is None else {**body, "lang": lang}
 
 
-def _login_call(username: str, password: str, lang: str | None) -> Call:
+def _login_call(username: str, password: str, lang: str | None) -> Call[Token]:
     body: dict[str, object] = {"username": check_text(username, "username"),
                                "password": check_text(password, "password")}
     return Call("POST", _LOGIN, json=_with_lang(body, lang), parse=Token.from_wire)
 
 
-def _register_call(body: dict[str, object], lang: str | None) -> Call:
+def _register_call(body: dict[str, object], lang: str | None) -> Call[Token]:
     return Call("POST", _USERS, json=_with_lang(body, lang), parse=Token.from_wire, idempotency=_UNSAFE)
 
 
-def _update_call(body: dict[str, object]) -> Call:
+def _update_call(body: dict[str, object]) -> Call[dt.datetime]:
     return Call("PUT", _USERS, Auth.USER, json=body, parse=updated_at_from_wire, idempotency=_UNSAFE)
 
 
@@ -42,13 +42,13 @@ class UsersAPI(Endpoints):
     #: Sent as ``lang`` with sign-ins and user creation (the language of the server's mails and messages).
     lang: str | None
 
-    async def _sign_in(self, call: Call, renew_with: Call) -> Token:
+    async def _sign_in(self, call: Call[Token], renew_with: Call[Token]) -> Token:
         """Send a Token-returning ``call``, then sign in with its token, renewing later with ``renew_with``."""
         token: Token = await self._call(call)
         await self._auth.signed_in(token, *self._renewal(renew_with))
         return token
 
-    def _renewal(self, call: Call) -> tuple[Renewer, str | None]:
+    def _renewal(self, call: Call[Token]) -> tuple[Renewer, str | None]:
         login_name = call.json["username"] if call.path == _LOGIN else None
         return functools.partial(self._call, call), login_name
 
