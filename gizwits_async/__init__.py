@@ -10,7 +10,10 @@
 from .auth import MemoryTokenStore, TokenStore
 from .errors import (
     APIError,
+    AttrInvalidError,
     AuthenticationError,
+    DeviceDisabledError,
+    DeviceNotBoundError,
     DeviceNotFoundError,
     DeviceOfflineError,
     ErrorCode,
@@ -47,6 +50,7 @@ __all__ = [
     "REGIONS",
     "APIError",
     "AppToken",
+    "AttrInvalidError",
     "AuthenticationError",
     "BindRequest",
     "BindResult",
@@ -55,6 +59,8 @@ __all__ = [
     "Captcha",
     "Device",
     "DeviceData",
+    "DeviceDisabledError",
+    "DeviceNotBoundError",
     "DeviceNotFoundError",
     "DeviceOfflineError",
     "ErrorCode",
