@@ -43,3 +43,15 @@ def test_product_option_serves_the_schema_and_checks_by_it(tmp_path: Path) -> No
             assert process.wait(timeout=10) == 0
         finally:
             process.kill()
+
+
+def test_a_file_that_is_not_a_schema_is_refused_before_serving(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from gizwits_async.emulator.command import emulator
+
+    path = tmp_path / "bad.json"
+    path.write_text('{"entities": []}', encoding="utf-8")  # no product_key
+    result = CliRunner().invoke(emulator, ["--product", str(path), "--port", "0"])
+    assert result.exit_code == 2
+    assert "not a datapoint schema" in result.output and "product_key" in result.output
