@@ -10,7 +10,10 @@
 from .auth import LockingTokenStore, MemoryTokenStore, TokenStore
 from .errors import (
     APIError,
+    AttrInvalidError,
     AuthenticationError,
+    DeviceDisabledError,
+    DeviceNotBoundError,
     DeviceNotFoundError,
     DeviceOfflineError,
     ErrorCode,
@@ -37,10 +40,13 @@ from .models import (
     ScheduleLog,
     Token,
 )
+from .products import Datapoint, Product
 from .redis_limiter import RedisRateLimiter
 from .retry import RetryPolicy
 from .session import REGIONS, Session
 from .stores import FileTokenStore, RedisTokenStore
+from .throttling import Pacer, RateLimiter
+from .transport import Timeout
 
 __version__ = "0.1.0"
 
@@ -48,14 +54,18 @@ __all__ = [
     "REGIONS",
     "APIError",
     "AppToken",
+    "AttrInvalidError",
     "AuthenticationError",
     "BindRequest",
     "BindResult",
     "BulkError",
     "BulkReport",
     "Captcha",
+    "Datapoint",
     "Device",
     "DeviceData",
+    "DeviceDisabledError",
+    "DeviceNotBoundError",
     "DeviceNotFoundError",
     "DeviceOfflineError",
     "ErrorCode",
@@ -64,7 +74,10 @@ __all__ = [
     "LockingTokenStore",
     "MemoryTokenStore",
     "Outcome",
+    "Pacer",
+    "Product",
     "Progress",
+    "RateLimiter",
     "RedisRateLimiter",
     "RedisTokenStore",
     "RetryPolicy",
@@ -75,6 +88,7 @@ __all__ = [
     "Session",
     "SessionClosedError",
     "ThrottledError",
+    "Timeout",
     "Token",
     "TokenError",
     "TokenStore",

@@ -22,9 +22,9 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from .errors import ValidationError
-from .fanout import RateLimiter
 from .redis_common import outage_errors, redis_key
+from .throttling import RateLimiter
+from .validation import check_positive
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -76,19 +76,16 @@ class RedisRateLimiter:
         retry_after: float = 1.0,
         outage_rate: float | None = None,
     ) -> None:
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0 or math.isinf(rate):
-            raise ValidationError(f"rate must be a number of requests per second > 0, got {rate!r}")
-        for name, value in (("margin", margin), ("timeout", timeout), ("retry_after", retry_after)):
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
-                raise ValidationError(f"{name} must be a number of seconds >= 0, got {value!r}")
+        self.rate = check_positive(rate, "rate (requests per second)")
+        if margin != 0:
+            check_positive(margin, "margin (seconds)")
         self.redis = redis
-        self.rate = float(rate)
         self.key = redis_key(key, appid=appid)
-        self.timeout = timeout or None
-        self.retry_after = retry_after
-        self._args = (1e6 / rate, max(1, math.floor(rate)), 1e6 * (1.0 + margin))
+        self.timeout = check_positive(timeout, "timeout (seconds)")
+        self.retry_after = check_positive(retry_after, "retry_after (seconds)")
+        self._args = (1e6 / self.rate, max(1, math.floor(self.rate)), 1e6 * (1.0 + margin))
         self._reserve = redis.register_script(_RESERVE)
-        self._local = RateLimiter(rate if outage_rate is None else outage_rate)
+        self._local = RateLimiter(self.rate if outage_rate is None else outage_rate)
         self._outage = outage_errors()
         self._down_until: float | None = None  # set while Redis is considered down (monotonic seconds)
 
@@ -113,7 +110,7 @@ class RedisRateLimiter:
             if self._down_until is None:
                 logger.warning("Redis rate limiter %s unavailable (%s: %s): pacing this process alone at "
                                "%g/s until Redis answers", self.key, type(exc).__name__, exc,
-                               1.0 / self._local.interval)
+                               self._local.rate)
             self._down_until = time.monotonic() + self.retry_after
             return None
         if self._down_until is not None:

@@ -22,9 +22,10 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import TokenStoreError, ValidationError
+from .errors import TokenStoreError
 from .models import Token
 from .redis_common import outage_errors, redis_key
+from .validation import check_positive
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -278,8 +279,8 @@ class RedisTokenStore:
         self.redis = redis
         self.key = redis_key(key, appid=appid, username=username)
         self.lock_key = self.key + ":lock"
-        self.lock_timeout = _positive(lock_timeout, "lock_timeout")
-        self.timeout = _positive(timeout, "timeout")
+        self.lock_timeout = check_positive(lock_timeout, "lock_timeout (seconds)")
+        self.timeout = check_positive(timeout, "timeout (seconds)")
         self._outage = outage_errors()
         self._release = redis.register_script(_RELEASE)
 
@@ -349,9 +350,3 @@ class RedisTokenStore:
 
 
 _FAILED = object()
-
-
-def _positive(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValidationError(f"{name} must be a number of seconds > 0, got {value!r}")
-    return float(value)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .errors import ValidationError
@@ -32,6 +33,7 @@ _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NOT_IN_SEGMENT = re.compile(r"[/?#%\s]")
 _SENT_AS_IS = frozenset({bool, int, str})
+_HUGE = 1e300
 
 
 def check_text(value: Any, name: str) -> str:
@@ -154,8 +156,13 @@ def schedule_retry(retry_count: Any, retry_task: Any) -> tuple[int, str]:
     return retry_count, retry_task
 
 
-def schedule_commands(commands: Any) -> list[dict[str, Any]]:
-    """At least one `ScheduledCommand` (or a (did, product_key, attrs) triple), in wire form."""
+#: Checks one command's values: (did, product_key, attrs) -> the values in wire form.
+CheckAttrs = Callable[[str, str, Any], dict[str, Any]]
+
+
+def schedule_commands(commands: Any, check: CheckAttrs) -> list[dict[str, Any]]:
+    """At least one `ScheduledCommand` (or a (did, product_key, attrs) triple), in wire form, each command's
+    values passed through ``check``."""
     if isinstance(commands, str | bytes) or not isinstance(commands, Iterable):
         raise ValidationError(f"commands must be an iterable of ScheduledCommand, got {_show(commands)}")
     wire = []
@@ -164,13 +171,9 @@ def schedule_commands(commands: Any) -> list[dict[str, Any]]:
             if not (isinstance(command, tuple) and len(command) == 3):
                 raise ValidationError(f"each command must be a ScheduledCommand, got {_show(command)}")
             command = ScheduledCommand(*command)
-        wire.append(
-            {
-                "did": check_did(command.did),
-                "product_key": check_text(command.product_key, "product_key"),
-                "attrs": encode_attrs(command.attrs),
-            }
-        )
+        did = check_did(command.did)
+        product_key = check_text(command.product_key, "product_key")
+        wire.append({"did": did, "product_key": product_key, "attrs": check(did, product_key, command.attrs)})
     if not wire:
         raise ValidationError("a schedule needs at least one command")
     return wire
@@ -188,3 +191,28 @@ def check_page(limit: Any, skip: Any) -> tuple[int, int]:
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_int(value: Any, name: str, *, minimum: int, maximum: int | None = None) -> int:
+    """An int (not a bool) in ``minimum..maximum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (
+            maximum is not None and value > maximum):
+        bounds = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
+        raise ValidationError(f"{name} must be an int {bounds}, got {_show(value)}")
+    return value
+
+
+def check_positive(value: Any, name: str) -> float:
+    """A finite number > 0 (not a bool)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value) if value < _HUGE else math.inf  # float() of a huge int overflows
+        if 0 < number < math.inf:
+            return number
+    raise ValidationError(f"{name} must be a finite number > 0, got {_show(value)}")
+
+
+def check_seconds(value: Any, name: str, *, optional: bool = False) -> float | None:
+    """A finite number of seconds > 0 (or None when ``optional``)."""
+    if value is None and optional:
+        return None
+    return check_positive(value, f"{name} (seconds)")

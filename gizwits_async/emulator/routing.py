@@ -31,6 +31,9 @@ class Call:
     query_string: bytes
     body: bytes
     endpoint: str = ""
+    #: The ASGI ``server`` (the address the request arrived on) and URL scheme.
+    server: tuple[str, int | None] | None = None
+    scheme: str = "http"
     _data: Any = field(default=_UNSET)
 
     def parsed(self) -> Any:
@@ -72,6 +75,10 @@ class Call:
                 return int(value)
         return default
 
+    def param(self, name: str) -> str | None:
+        """A query parameter as text (None when absent)."""
+        return next((v for k, v in parse_qsl(self.query_string.decode("latin-1")) if k == name), None)
+
     def flag(self, name: str) -> bool:
         """A boolean query parameter (1/true)."""
         pairs = parse_qsl(self.query_string.decode("latin-1"))
@@ -83,7 +90,7 @@ Handler = Callable[[Call], Reply]
 
 @dataclass(frozen=True)
 class Route:
-    """A method and path template, the endpoint id(s) of ENDPOINTS.md it serves, and its handler."""
+    """A method and path template, the endpoint id(s) it serves (docs/endpoints.md), and its handler."""
 
     method: str
     template: str
