@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Any
 
 import gizwits_async as gizwits
 from gizwits_async.emulator import Emulator, FakeClock
@@ -23,25 +24,35 @@ def _seed(emulator: Emulator[FakeClock]) -> gizwits.Token:
     return gizwits.Token(issued.uid, issued.token, dt.datetime.fromtimestamp(issued.expire_at, dt.UTC))
 
 
+async def _run_signed_in_workers(
+    emulator: Emulator[FakeClock], base_url: str, shared_store: workers.Store, worker_processes: Workers,
+    ready: Any, dids: list[str],
+) -> str:
+    """PROCESSES workers: ensure_login, then CALLS bindings() each, all at once; one login in all. The token."""
+    go = barrier(PROCESSES)
+    for _ in range(PROCESSES):
+        worker_processes.start(workers.signed_in_calls, shared_store, base_url, ready, go, CALLS)
+    reports = await worker_processes.collect(PROCESSES)
+    await worker_processes.join()
+    assert emulator.stats.logins == 1
+    assert sum(r["logins"] for r in reports) == 1
+    tokens = {r["token"] for r in reports}
+    assert len(tokens) == 1  # every process uses the one token
+    assert all(r["devices"] == CALLS * min(20, len(dids)) for r in reports)  # one page each
+    return tokens.pop()
+
+
 async def test_workers_starting_together_with_an_expired_token_sign_in_once(
     emulator: Emulator[FakeClock], base_url: str, shared_store: workers.Store, store_here: gizwits.TokenStore,
     worker_processes: Workers, dids: list[str],
 ) -> None:
     expired = gizwits.Token("some-uid", "expired-token", dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
     await store_here.save(expired)
-    ready, go = barrier(PROCESSES), barrier(PROCESSES)
-    for _ in range(PROCESSES):
-        worker_processes.start(workers.signed_in_calls, shared_store, base_url, ready, go, CALLS)
-    reports = await worker_processes.collect(PROCESSES)
-    await worker_processes.join()
-
-    assert emulator.stats.logins == 1
-    assert sum(r["logins"] for r in reports) == 1
-    assert len({r["token"] for r in reports}) == 1  # every process uses the one token
-    assert all(r["devices"] == CALLS * min(20, len(dids)) for r in reports)  # one page each
-    assert emulator.stats.requests["D2"] == PROCESSES * CALLS
+    token = await _run_signed_in_workers(emulator, base_url, shared_store, worker_processes, barrier(PROCESSES),
+                                         dids)
+    assert emulator.stats.requests["D2"] == PROCESSES * CALLS  # the expired token was never sent
     stored = await store_here.load()
-    assert stored is not None and stored.token == reports[0]["token"]
+    assert stored is not None and stored.token == token
 
 
 async def test_a_token_rejected_in_every_process_is_renewed_once(
@@ -51,17 +62,8 @@ async def test_a_token_rejected_in_every_process_is_renewed_once(
     seeded = _seed(emulator)
     await store_here.save(seeded)
     emulator.state.revoke_tokens(workers.USERNAME)  # every process adopts it, then gets 9004 on its first call
-    go = barrier(PROCESSES)
-    for _ in range(PROCESSES):
-        worker_processes.start(workers.signed_in_calls, shared_store, base_url, None, go, CALLS)
-    reports = await worker_processes.collect(PROCESSES)
-    await worker_processes.join()
-
-    assert emulator.stats.logins == 1
-    assert sum(r["logins"] for r in reports) == 1
-    tokens = {r["token"] for r in reports}
-    assert len(tokens) == 1 and seeded.token not in tokens
-    assert all(r["devices"] == CALLS * min(20, len(dids)) for r in reports)  # one page each
+    token = await _run_signed_in_workers(emulator, base_url, shared_store, worker_processes, None, dids)
+    assert token != seeded.token
     # every process sent each call once, plus its one rejected first attempt
     assert emulator.stats.requests["D2"] == PROCESSES * (CALLS + 1)
 

@@ -61,11 +61,11 @@ async def test_a_value_that_is_not_a_token_is_ignored_with_a_warning(
     assert "does not hold a token" in caplog.text and "a\r\nb" not in caplog.text
 
 
-async def test_the_redis_lock_excludes_other_holders(redis_client: Redis) -> None:
-    first, second = _store(redis_client), _store(redis_client)
+async def _hold_both(first: gizwits.LockingTokenStore, second: gizwits.LockingTokenStore) -> None:
+    """Two stores on the same token try to hold their lock at once: one block must end before the other starts."""
     order: list[str] = []
 
-    async def hold(store: gizwits.RedisTokenStore, name: str) -> None:
+    async def hold(store: gizwits.LockingTokenStore, name: str) -> None:
         async with store.lock():
             order.append(f"{name} in")
             await asyncio.sleep(0.1)
@@ -73,6 +73,11 @@ async def test_the_redis_lock_excludes_other_holders(redis_client: Redis) -> Non
 
     await asyncio.gather(hold(first, "a"), hold(second, "b"))
     assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
+
+
+async def test_the_redis_lock_excludes_other_holders(redis_client: Redis) -> None:
+    first = _store(redis_client)
+    await _hold_both(first, _store(redis_client))
     assert await redis_client.exists(first.lock_key) == 0
 
 
@@ -121,17 +126,7 @@ async def test_a_file_store_round_trip_is_private(tmp_path: Path) -> None:
 
 
 async def test_the_file_lock_excludes_other_holders(tmp_path: Path) -> None:
-    first, second = (gizwits.FileTokenStore(tmp_path / "t.json") for _ in range(2))
-    order: list[str] = []
-
-    async def hold(store: gizwits.FileTokenStore, name: str) -> None:
-        async with store.lock():
-            order.append(f"{name} in")
-            await asyncio.sleep(0.1)
-            order.append(f"{name} out")
-
-    await asyncio.gather(hold(first, "a"), hold(second, "b"))
-    assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
+    await _hold_both(gizwits.FileTokenStore(tmp_path / "t.json"), gizwits.FileTokenStore(tmp_path / "t.json"))
 
 
 async def test_waiting_for_a_file_lock_can_be_cancelled(tmp_path: Path) -> None:
