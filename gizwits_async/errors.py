@@ -13,6 +13,7 @@ __all__ = [
     "DeviceOfflineError",
     "ErrorCode",
     "GizwitsError",
+    "PermissionDeniedError",
     "ServerError",
     "SessionClosedError",
     "ThrottledError",
@@ -192,6 +193,13 @@ class ServerError(APIError):
     """9008 or an HTTP 5xx."""
 
 
+class PermissionDeniedError(APIError):
+    """The user's role on the device forbids the call: not its owner, not a guest, not the receiver.
+
+    Codes 9081, 9092, 9093, 9095, 9096, 9100 and 9101.
+    """
+
+
 _BY_CODE: dict[int, type[APIError]] = {
     ErrorCode.USER_NOT_EXIST: AuthenticationError,
     ErrorCode.USERNAME_PASSWORD_ERROR: AuthenticationError,
@@ -201,6 +209,13 @@ _BY_CODE: dict[int, type[APIError]] = {
     ErrorCode.DEVICE_OFFLINE: DeviceOfflineError,
     ErrorCode.DEVICE_NOT_FOUND: DeviceNotFoundError,
     ErrorCode.SERVER_ERROR: ServerError,
+    ErrorCode.ONLY_OWNER_CAN_SHARE: PermissionDeniedError,
+    ErrorCode.ONLY_OWNER_CAN_BIND: PermissionDeniedError,
+    ErrorCode.ONLY_OWNER_CAN_OPERATE: PermissionDeniedError,
+    ErrorCode.OWNER_CANNOT_UNBIND_SELF: PermissionDeniedError,
+    ErrorCode.ONLY_GUEST_CAN_CHECK_QRCODE: PermissionDeniedError,
+    ErrorCode.ONLY_SELF_CAN_MODIFY_ALIAS: PermissionDeniedError,
+    ErrorCode.ONLY_RECEIVER_CAN_MARK_MESSAGE: PermissionDeniedError,
 }
 
 _DETAIL_KEYS = ("detail_message", "detail", "detail_msg")
