@@ -8,6 +8,7 @@
 """
 
 from .auth import MemoryTokenStore, TokenStore
+from .automation_models import DeviceSchedule, Group, GroupChange, Scene, SceneStatus, SceneTask
 from .errors import (
     APIError,
     AuthenticationError,
@@ -15,6 +16,7 @@ from .errors import (
     DeviceOfflineError,
     ErrorCode,
     GizwitsError,
+    PermissionDeniedError,
     ServerError,
     SessionClosedError,
     ThrottledError,
@@ -38,6 +40,7 @@ from .models import (
 )
 from .retry import RetryPolicy
 from .session import REGIONS, Session
+from .sharing_models import QrInvitation, Sharing, SharingStatus
 
 __version__ = "0.1.0"
 
@@ -55,18 +58,28 @@ __all__ = [
     "DeviceData",
     "DeviceNotFoundError",
     "DeviceOfflineError",
+    "DeviceSchedule",
     "ErrorCode",
     "GizwitsError",
+    "Group",
+    "GroupChange",
     "MemoryTokenStore",
     "Outcome",
+    "PermissionDeniedError",
     "Progress",
+    "QrInvitation",
     "RetryPolicy",
+    "Scene",
+    "SceneStatus",
+    "SceneTask",
     "Schedule",
     "ScheduleLog",
     "ScheduledCommand",
     "ServerError",
     "Session",
     "SessionClosedError",
+    "Sharing",
+    "SharingStatus",
     "ThrottledError",
     "Token",
     "TokenError",

@@ -24,8 +24,11 @@ from .auth import AppTokenCache, MemoryTokenStore, TokenManager, TokenStore
 from .endpoints._base import Auth, Call
 from .endpoints.codes import REQUEST_APP_TOKEN, CodesAPI
 from .endpoints.control import ControlAPI
+from .endpoints.device_schedules import DeviceSchedulesAPI
 from .endpoints.devices import DevicesAPI
+from .endpoints.scenes import ScenesAPI
 from .endpoints.scheduler import SchedulerAPI
+from .endpoints.sharing import SharingAPI
 from .endpoints.users import UsersAPI
 from .errors import (
     APIError,
@@ -36,6 +39,7 @@ from .errors import (
     error_from_response,
 )
 from .fanout import FanoutAPI, RateLimiter
+from .group_fanout import GroupFanoutAPI
 from .log import logger, redacted_headers
 from .models import AppToken, Token
 from .retry import RetryPolicy, backoff, should_retry
@@ -90,7 +94,8 @@ def _resolve_base_url(region: str, base_url: str | None) -> str:
     return str(base_url).rstrip("/")
 
 
-class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAPI):
+class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, SharingAPI, DeviceSchedulesAPI, ScenesAPI,
+              GroupFanoutAPI, FanoutAPI):
     """An async client of the Gizwits Open API for one application (``appid``).
 
     Safe to share between the tasks of one event loop. Use ``async with Session(...)`` or call `aclose`.
@@ -153,6 +158,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         # behind a renewal send the new token, not the rejected one. Sign-in calls carry no user token and take
         # no slot, so a renewal never waits for the callers that wait for it.
         self._slots = asyncio.Semaphore(max_concurrency)
+        self._group_products: dict[str, str] = {}  # shared with for_user() sessions
         self._open_lock = asyncio.Lock()
         self._opened = False
         self._closed = False

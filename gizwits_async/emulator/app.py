@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from .errors import ApiError
 from .faults import Faults, RateLimiter
+from .household_routes import HouseholdRoutes
 from .routing import JSON, Call, Receive, Reply, Route, Router, Scope, Send, lifespan, read_body, send_response
 from .scheduler import parse_schedule
 from .state import State, User, iso_millis
@@ -89,6 +90,7 @@ class EmulatorApp:
                 Route("GET", "/app/scheduler", "S2", self.schedules),
                 Route("DELETE", "/app/scheduler/{id}", "S3", self.delete_schedule),
                 Route("GET", "/app/scheduler/{id}/logs", "S4", self.schedule_logs),
+                *HouseholdRoutes(state, self._user).routes(),
             ]
         )
 

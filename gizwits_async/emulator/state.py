@@ -18,8 +18,13 @@ from typing import Any
 from .clock import Clock
 from .config import EmulatorConfig
 from .datapoints import Product, demo_product
+from .device_tasks import TaskBook
 from .errors import ApiError
+from .groups import GroupBook
+from .scenes import SceneBook
 from .scheduler import Command, Schedule, iso_seconds
+from .sharing import SharingDesk
+from .timers import Timers
 
 OAUTH_SOURCES = ("baidu", "sina", "qq")
 _DID_ALPHABET = string.ascii_letters + string.digits
@@ -88,6 +93,11 @@ class State:
         self.schedules: dict[str, Schedule] = {}
         self._due: list[tuple[float, int, str]] = []  # heap of (due, sequence, schedule id)
         self._sequence = 0
+        self.timers = Timers()  # the later work of device tasks and scenes
+        self.sharing = SharingDesk(self)
+        self.groups = GroupBook(self)
+        self.tasks = TaskBook(self)
+        self.scenes = SceneBook(self)
         self.add_product(demo_product(config.product_key))
         self.add_user(config.username, config.password)
         for _ in range(config.devices):
@@ -311,6 +321,7 @@ class State:
                 result["failed"].append(did)
                 continue
             user.bindings[did] = remark
+            self.sharing.bound(user, did)
             result["success"].append(did)
         return result
 
@@ -319,6 +330,8 @@ class State:
         result: dict[str, list[str]] = {"success": [], "failed": []}
         for did in dids:
             bound = user.bindings.pop(did, None) is not None
+            if bound:
+                self.sharing.unbound(user, did)
             result["success" if bound else "failed"].append(did)
         return result
 
@@ -390,7 +403,7 @@ class State:
             if schedule is not None and schedule.due == when:
                 self._fire(schedule, when)
                 ran += 1
-        return ran
+        return ran + self.timers.run_due(now)
 
     def _fire(self, schedule: Schedule, when: float) -> None:
         if schedule.retrying is None:
@@ -463,7 +476,9 @@ class State:
     def bind(self, username: str, did: str, remark: str = "") -> None:
         """Bind `did` to the user (no passcode needed)."""
         self.device(did)
-        self.user(username).bindings[did] = remark
+        user = self.user(username)
+        user.bindings[did] = remark
+        self.sharing.bound(user, did)
 
     def set_online(self, did: str, online: bool) -> None:
         """Bring a device on or off line; a device coming online for the first time reports."""

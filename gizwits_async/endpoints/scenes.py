@@ -1,0 +1,106 @@
+"""Scenes: named sequences of device controls, group controls and delays that the service runs."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..automation_models import MAX_SCENE_DELAY, TASK_KINDS, Scene, SceneStatus, SceneTask
+from ..errors import ValidationError
+from ..retry import Idempotency
+from ..validation import check_did, check_segment, check_text, encode_attrs
+from ._base import Auth, Call, Endpoints
+
+_SCENE = "/app/scene"
+
+
+def _scene_path(scene_id: str, tail: str = "") -> str:
+    return f"{_SCENE}/{check_segment(scene_id, 'scene_id')}{tail}"
+
+
+def _control_step(task: SceneTask) -> dict[str, Any]:
+    if task.kind == "device":
+        step: dict[str, Any] = {"task_type": "device", "did": check_did(task.did)}
+    else:
+        step = {"task_type": "group", "group_id": check_segment(task.group_id, "group_id")}
+    if task.command is not None:
+        if not task.command:
+            raise ValidationError("a scene step's command must be non-empty bytes")
+        step["raw"] = base64.b64encode(task.command).decode()
+    if task.attrs or task.command is None:
+        step["attrs"] = encode_attrs(task.attrs)
+    return step
+
+
+def scene_step(task: SceneTask | Mapping[str, Any]) -> dict[str, Any]:
+    """One step in wire form: a `SceneTask` checked and converted, or a wire-shaped dict passed as is."""
+    if isinstance(task, Mapping):
+        if task.get("task_type") not in TASK_KINDS:
+            raise ValidationError(f"a scene step's task_type must be one of {', '.join(TASK_KINDS)}")
+        return dict(task)
+    if not isinstance(task, SceneTask) or task.kind not in TASK_KINDS:
+        raise ValidationError(f"scene tasks must be SceneTask or wire-shaped dicts, got {task!r:.60}")
+    if task.kind == "delay":
+        seconds = task.seconds
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or not 1 <= seconds <= MAX_SCENE_DELAY:
+            raise ValidationError(f"a delay is 1..{MAX_SCENE_DELAY} whole seconds, got {seconds!r}")
+        return {"task_type": "delay", "time": seconds}
+    return _control_step(task)
+
+
+def scene_body(name: str, tasks: Iterable[SceneTask | Mapping[str, Any]], remark: str | None) -> dict[str, Any]:
+    """A scene's create/update body; it needs a name and at least one step."""
+    if isinstance(tasks, str | bytes | Mapping) or not isinstance(tasks, Iterable):
+        raise ValidationError("tasks must be a list of SceneTask (or wire-shaped dicts)")
+    steps = [scene_step(task) for task in tasks]
+    if not steps:
+        raise ValidationError("a scene needs at least one task")
+    body: dict[str, Any] = {"scene_name": check_text(name, "name"), "tasks": steps}
+    if remark is not None:
+        if not isinstance(remark, str):
+            raise ValidationError(f"remark must be a string, got {type(remark).__name__}")
+        body["remark"] = remark
+    return body
+
+
+def _scenes_from_wire(data: Any) -> list[Scene]:
+    return [Scene.from_wire(item) for item in data or []]
+
+
+class ScenesAPI(Endpoints):
+    """The user's scenes."""
+
+    async def scenes(self) -> list[Scene]:
+        """The user's scenes with their steps."""
+        result: list[Scene] = await self._call(Call("GET", _SCENE, Auth.USER, parse=_scenes_from_wire))
+        return result
+
+    async def create_scene(self, name: str, tasks: Iterable[SceneTask | Mapping[str, Any]], *,
+                           remark: str | None = None) -> str:
+        """Create a scene from its steps, run in order (`SceneTask.device`, `.group`, `.delay`); returns its id.
+
+        In scenes an enum datapoint takes its index, not its label.
+        """
+        result: str = await self._call(Call("POST", _SCENE, Auth.USER, json=scene_body(name, tasks, remark),
+                                            parse=lambda data: str(data["id"]), idempotency=Idempotency.UNSAFE))
+        return result
+
+    async def update_scene(self, scene_id: str, name: str, tasks: Iterable[SceneTask | Mapping[str, Any]], *,
+                           remark: str | None = None) -> None:
+        """Replace a scene's name, steps and remark."""
+        await self._call(Call("POST", _scene_path(scene_id), Auth.USER, json=scene_body(name, tasks, remark)))
+
+    async def delete_scene(self, scene_id: str) -> None:
+        """Delete a scene."""
+        await self._call(Call("DELETE", _scene_path(scene_id), Auth.USER))
+
+    async def run_scene(self, scene_id: str) -> None:
+        """Start a scene now; the service runs its steps (`scene_status` tells how it went)."""
+        await self._call(Call("POST", _scene_path(scene_id, "/task"), Auth.USER, idempotency=Idempotency.UNSAFE))
+
+    async def scene_status(self, scene_id: str) -> SceneStatus:
+        """How the scene's last run went: "running", "done", "failed" or "not run" (a `SceneStatus`, a str)."""
+        result: SceneStatus = await self._call(
+            Call("GET", _scene_path(scene_id, "/task"), Auth.USER, parse=SceneStatus.from_wire))
+        return result
