@@ -41,6 +41,8 @@ from .models import (
 from .retry import RetryPolicy
 from .session import REGIONS, Session
 from .sharing_models import QrInvitation, Sharing, SharingStatus
+from .throttling import Pacer, RateLimiter
+from .transport import Timeout
 
 __version__ = "0.1.0"
 
@@ -65,9 +67,11 @@ __all__ = [
     "GroupChange",
     "MemoryTokenStore",
     "Outcome",
+    "Pacer",
     "PermissionDeniedError",
     "Progress",
     "QrInvitation",
+    "RateLimiter",
     "RetryPolicy",
     "Scene",
     "SceneStatus",
@@ -81,6 +85,7 @@ __all__ = [
     "Sharing",
     "SharingStatus",
     "ThrottledError",
+    "Timeout",
     "Token",
     "TokenError",
     "TokenStore",

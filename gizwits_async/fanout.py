@@ -22,7 +22,7 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import attrs
 
@@ -31,12 +31,10 @@ from .endpoints.control import control_call
 from .endpoints.devices import latest_call
 from .errors import GizwitsError, SessionClosedError, ValidationError
 from .models import DeviceData
+from .throttling import Pacer, RateLimiter
 from .validation import check_did
 
-if TYPE_CHECKING:
-    from .session import Reply
-
-__all__ = ["BulkError", "BulkReport", "FanoutAPI", "Outcome", "Progress", "RateLimiter"]
+__all__ = ["BulkError", "BulkReport", "FanoutAPI", "Outcome", "Progress"]
 
 logger = logging.getLogger("gizwits_async")
 
@@ -123,36 +121,6 @@ class Progress:
             self.errors[_error_key(outcome.error)] += 1
 
 
-class RateLimiter:
-    """Lets at most ``rate`` requests start in any one-second window, evenly spaced, with no initial burst.
-
-    Shared by the workers of one run. Starts are spaced ``1/rate`` apart, and the start after the last
-    ``floor(rate)`` ones waits until a second has passed since the first of them, so late wake-ups of the
-    event loop can never bunch more than ``rate`` starts into a second.
-    """
-
-    def __init__(self, rate: float) -> None:
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
-            raise ValidationError(f"rate must be a number of requests per second > 0, got {rate!r}")
-        self.interval = 1.0 / rate
-        self._window: collections.deque[float] = collections.deque(maxlen=max(1, int(rate)))
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        """Return when the next request may start."""
-        loop = asyncio.get_running_loop()
-        async with self._lock:
-            window = self._window
-            slot = max(self._next, window[0] + 1.0 if len(window) == window.maxlen else 0.0)
-            delay = slot - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            now = loop.time()
-            window.append(now)
-            self._next = now + self.interval
-
-
 Inputs = Iterator[Any] | AsyncIterator[Any]
 
 
@@ -175,7 +143,7 @@ def _did_inputs(dids: Iterable[str] | AsyncIterable[str]) -> Inputs:
 #: Takes one input's result: its index, did, value, error and attempts.
 Emit = Callable[[int, str, Any, GizwitsError | None, int], Awaitable[None]]
 #: Turns one input item into the did it is about and the call to send.
-Build = Callable[[Any], tuple[str, Call]]
+Build = Callable[[Any], tuple[str, Call[Any]]]
 _DONE = object()
 #: A progress hook: called with each outcome as it completes.
 ProgressHook = Callable[[Outcome], Any] | None
@@ -185,9 +153,6 @@ class FanoutAPI(Endpoints):
     """The fan-out helpers of `Session`."""
 
     max_concurrency: int
-
-    async def _exchange(self, call: Call, pace: RateLimiter | None = None) -> Reply:
-        raise NotImplementedError
 
     def _concurrency(self, concurrency: int | None) -> int:
         if concurrency is None:
@@ -202,7 +167,7 @@ class FanoutAPI(Endpoints):
         build: Build,
         *,
         concurrency: int,
-        pace: RateLimiter | None,
+        pace: Pacer | None,
         emit: Emit,
     ) -> None:
         """Send ``build(item)`` for every input item on ``concurrency`` workers, emitting each outcome."""
@@ -250,7 +215,7 @@ class FanoutAPI(Endpoints):
         return BulkReport(results.outcomes())
 
     async def _stream(
-        self, inputs: Inputs, build: Build, concurrency: int | None, pace: RateLimiter | None, progress: ProgressHook,
+        self, inputs: Inputs, build: Build, concurrency: int | None, pace: Pacer | None, progress: ProgressHook,
     ) -> AsyncGenerator[Outcome, None]:
         """Outcomes in completion order; holds at most ``concurrency`` of them (memory O(concurrency))."""
         workers = self._concurrency(concurrency)
@@ -398,14 +363,14 @@ class _End:
         self.error = error
 
 
-def _control(item: Any) -> tuple[str, Call]:
+def _control(item: Any) -> tuple[str, Call[None]]:
     if not isinstance(item, tuple | list) or len(item) != 2:
         raise ValidationError(f"each command must be a (did, attrs) pair, got {item!r:.60}")
     did, attrs = item
     return did, control_call(did, attrs)
 
 
-def _latest(did: Any) -> tuple[str, Call]:
+def _latest(did: Any) -> tuple[str, Call[DeviceData]]:
     return did, latest_call(did)
 
 

@@ -17,7 +17,8 @@ import attrs
 
 from .endpoints.groups import GroupsAPI, group_control_call
 from .errors import GizwitsError, ValidationError
-from .fanout import BulkReport, Commands, FanoutAPI, Outcome, ProgressHook, RateLimiter, _control, _Results
+from .fanout import BulkReport, Commands, FanoutAPI, Outcome, ProgressHook, _control, _Results
+from .throttling import Pacer, RateLimiter
 from .validation import check_did, encode_attrs
 
 __all__ = ["GroupBatch", "GroupFanoutAPI", "GroupPlan", "plan_group_control"]
@@ -132,7 +133,7 @@ class GroupFanoutAPI(GroupsAPI, FanoutAPI):
 class _GroupRun:
     """The state of one run of the group path: results, and the inputs the group controls did not reach."""
 
-    def __init__(self, session: GroupFanoutAPI, items: list[Any], pace: RateLimiter | None,
+    def __init__(self, session: GroupFanoutAPI, items: list[Any], pace: Pacer | None,
                  progress: ProgressHook) -> None:
         self.session = session
         self.items = items

@@ -24,10 +24,10 @@ class Group:
     updated_at: float
     dids: list[str] = field(default_factory=list)
 
-    def to_wire(self) -> dict[str, Any]:
-        """As G1 lists it (with the fields a real answer adds)."""
+    def to_wire(self, verbose_name: str) -> dict[str, Any]:
+        """As G1 lists it (with the fields a real answer adds); ``verbose_name`` is the product's name."""
         return {"id": self.id, "group_name": self.name, "product_key": self.product_key,
-                "verbose_name": self.product_key, "remark": "", "gw_did": None, "multicast_id": "",
+                "verbose_name": verbose_name, "remark": "", "gw_did": None, "multicast_id": "",
                 "created_at": iso_z(self.created_at), "updated_at": iso_z(self.updated_at)}
 
 
@@ -47,7 +47,8 @@ class GroupBook:
 
     def listing(self, user: User) -> list[dict[str, Any]]:
         """G1."""
-        return [g.to_wire() for g in self.groups.values() if g.uid == user.uid]
+        names = self.state.product_names
+        return [g.to_wire(names.get(g.product_key, "")) for g in self.groups.values() if g.uid == user.uid]
 
     def create(self, user: User, name: str, product_key: str) -> str:
         """G2: 9002 for an unknown product key."""
@@ -72,8 +73,10 @@ class GroupBook:
         rows = []
         for did in self.group(user, group_id).dids:
             device = self.state.devices[did]
-            rows.append({"did": did, "type": device.type, "verbose_name": device.product_key,
-                         "dev_alias": user.bindings.get(did, ""), "product_key": device.product_key})
+            binding = user.bindings.get(did)
+            rows.append({"did": did, "type": device.type,
+                         "verbose_name": self.state.product_names.get(device.product_key, device.product_key),
+                         "dev_alias": binding.dev_alias if binding else "", "product_key": device.product_key})
         return rows
 
     def _refusal(self, user: User, group: Group, did: str) -> ApiError | None:

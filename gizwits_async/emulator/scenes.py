@@ -96,10 +96,12 @@ class SceneBook:
         for step in scene.steps:
             row = {"task_type": step["task_type"], "time": 0, "did": "", "group_id": "", "attrs": {}, "raw": "",
                    "product_key": "", "verbose_name": "", "group_name": "", "dev_alias": "", "dev_remark": ""} | step
-            device = self.state.devices.get(row["did"])
+            device, binding = self.state.devices.get(row["did"]), user.bindings.get(row["did"])
             if device is not None:
-                row |= {"product_key": device.product_key, "verbose_name": device.product_key,
-                        "dev_remark": user.bindings.get(device.did, "")}
+                row |= {"product_key": device.product_key,
+                        "verbose_name": self.state.product_names.get(device.product_key, device.product_key)}
+            if binding is not None:
+                row |= {"dev_alias": binding.dev_alias, "dev_remark": binding.remark}
             group = self.state.groups.groups.get(row["group_id"])
             if group is not None:
                 row |= {"group_name": group.name, "product_key": group.product_key}

@@ -76,14 +76,16 @@ class SharingDesk:
         return "guest" if uid in self.guests.get(did, {}) else "normal"
 
     def bound(self, user: User, did: str) -> None:
-        """A user bound ``did``: the first binder becomes its owner."""
+        """A user bound ``did``: the first binder becomes its owner, later ones are normal users."""
         self.owners.setdefault(did, user.uid)
+        user.bindings[did].role = self.role(user.uid, did)
 
     def unbound(self, user: User, did: str) -> None:
         """A user unbound ``did``: the owner leaving ends every role relation of the device."""
         if self.owners.get(did) == user.uid:
             del self.owners[did]
-            self.guests.pop(did, None)
+            for uid in self.guests.pop(did, {}):
+                self.state.users[uid].bindings[did].role = "normal"
         else:
             self.guests.get(did, {}).pop(user.uid, None)
 
@@ -97,8 +99,8 @@ class SharingDesk:
     def _bind_guest(self, guest: User, did: str) -> None:
         if did in guest.bindings:
             raise ApiError(9083, did)
-        guest.bindings[did] = ""
         self.guests.setdefault(did, {})[guest.uid] = self.state.clock.now()
+        self.state.bind(guest.uid, did)  # its role: guest
 
     # -- invitations -----------------------------------------------------------------------------------
     def share(self, user: User, body: dict[str, Any]) -> dict[str, Any]:
@@ -155,7 +157,6 @@ class SharingDesk:
     def _to_wire(self, inv: Invitation, sent: bool) -> dict[str, Any]:
         other = self.state.users.get((inv.guest if sent else inv.owner) or "")
         owner = self.state.users[inv.owner]
-        device = self.state.devices[inv.did]
         return {
             "id": inv.id, "type": inv.type, "status": inv.status,
             "uid": other.uid if other else None,
@@ -163,10 +164,20 @@ class SharingDesk:
             "user_alias": inv.owner_alias if sent else inv.guest_alias,
             "email": mask(other.email) if other else None,
             "phone": mask(other.phone) if other else None,
-            "did": inv.did, "product_name": device.product_key, "dev_alias": owner.bindings.get(inv.did, ""),
+            "did": inv.did, "product_name": self._product_name(inv.did),
+            "dev_alias": self._alias(owner, inv.did),
             "created_at": iso_z(inv.created_at), "updated_at": iso_z(inv.updated_at),
             "expired_at": iso_z(inv.expired_at),
         }
+
+    def _product_name(self, did: str) -> str:
+        key = self.state.devices[did].product_key
+        return self.state.product_names.get(key, key)
+
+    @staticmethod
+    def _alias(owner: User, did: str) -> str:
+        binding = owner.bindings.get(did)
+        return binding.dev_alias if binding is not None else ""
 
     def _invitation(self, sharing_id: str) -> Invitation:
         invitation = self.invitations.get(int(sharing_id)) if sharing_id.isdigit() else None
@@ -226,8 +237,8 @@ class SharingDesk:
         self._check_open(inv)
         owner = self.state.users[inv.owner]
         return {"owner": mask(owner.username or owner.email or owner.phone or owner.uid),
-                "product_name": self.state.devices[inv.did].product_key,
-                "dev_alias": owner.bindings.get(inv.did, ""), "expired_at": iso_z(inv.expired_at)}
+                "product_name": self._product_name(inv.did), "dev_alias": self._alias(owner, inv.did),
+                "expired_at": iso_z(inv.expired_at)}
 
     def qr_accept(self, user: User, code: str) -> None:
         """SH6: accept a QR invitation: the user becomes a guest of the device."""
@@ -256,6 +267,8 @@ class SharingDesk:
         del guests[uid]
         guests[user.uid] = self.state.clock.now()
         self.owners[did] = uid
+        self.state.users[uid].bindings[did].role = "owner"
+        user.bindings[did].role = "guest"
 
     # -- guests ----------------------------------------------------------------------------------------
     def guest_list(self, user: User, did: str) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from ._base import Auth, Call, Endpoints
 Attrs = Mapping[str, bool | int | float | str | bytes]
 
 
-def control_call(did: str, attrs: Any) -> Call:
+def control_call(did: str, attrs: Any) -> Call[None]:
     """C1 for ``did`` (shared with the fan-out helpers). The answer, ``{}``, is not read."""
     return Call("POST", f"/app/control/{check_did(did)}", Auth.USER, json={"attrs": encode_attrs(attrs)})
 

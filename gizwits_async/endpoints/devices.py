@@ -17,7 +17,7 @@ def _devices_from_wire(data: Any) -> list[Device]:
     return [Device.from_wire(item) for item in data["devices"]]
 
 
-def latest_call(did: str) -> Call:
+def latest_call(did: str) -> Call[DeviceData]:
     """D1 for ``did`` (shared with the fan-out helpers)."""
     return Call("GET", f"/app/devdata/{check_did(did)}/latest", parse=DeviceData.from_wire)
 

@@ -35,7 +35,7 @@ def applied_from_wire(data: Any) -> dict[str, bool]:
     return {str(entry["did"]): entry.get("result") is True for entry in data}
 
 
-def group_control_call(group_id: str, body: dict[str, Any]) -> Call:
+def group_control_call(group_id: str, body: dict[str, Any]) -> Call[dict[str, bool]]:
     """G8 for ``group_id`` with a checked wire body (shared with the group path of bulk control)."""
     return Call("POST", _group_path(group_id, "/control"), Auth.USER, json=body, parse=applied_from_wire)
 

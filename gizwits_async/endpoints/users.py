@@ -17,29 +17,29 @@ _LOGIN = "/app/login"
 _UNSAFE = Idempotency.UNSAFE
 
 
-def _login_call(username: str, password: str) -> Call:
+def _login_call(username: str, password: str) -> Call[Token]:
     body = {"username": check_text(username, "username"), "password": check_text(password, "password")}
     return Call("POST", _LOGIN, json=body, parse=Token.from_wire)
 
 
-def _register_call(body: dict[str, object]) -> Call:
+def _register_call(body: dict[str, object]) -> Call[Token]:
     return Call("POST", _USERS, json=body, parse=Token.from_wire, idempotency=_UNSAFE)
 
 
-def _update_call(body: dict[str, object]) -> Call:
+def _update_call(body: dict[str, object]) -> Call[dt.datetime]:
     return Call("PUT", _USERS, Auth.USER, json=body, parse=updated_at_from_wire, idempotency=_UNSAFE)
 
 
 class UsersAPI(Endpoints):
     """U1-U11 and R1-R2 of ENDPOINTS.md."""
 
-    async def _sign_in(self, call: Call, renew_with: Call) -> Token:
+    async def _sign_in(self, call: Call[Token], renew_with: Call[Token]) -> Token:
         """Send a Token-returning ``call``, then sign in with its token, renewing later with ``renew_with``."""
         token: Token = await self._call(call)
         await self._auth.signed_in(token, *self._renewal(renew_with))
         return token
 
-    def _renewal(self, call: Call) -> tuple[Renewer, str | None]:
+    def _renewal(self, call: Call[Token]) -> tuple[Renewer, str | None]:
         login_name = call.json["username"] if call.path == _LOGIN else None
         return functools.partial(self._call, call), login_name
 

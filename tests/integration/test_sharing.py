@@ -33,7 +33,8 @@ async def test_share_accept_then_cancel_revokes(
     assert (received[0].expired_at - received[0].created_at).total_seconds() == 3600
 
     await alice.accept_sharing(sent.id)
-    assert dids[0] in [d.did for d in await alice.bindings()]
+    assert [d.role for d in await alice.bindings() if d.did == dids[0]] == ["guest"]
+    assert [d.role for d in await session.bindings() if d.did == dids[0]] == ["owner"]
     mine = await session.sharings(status=gizwits.SharingStatus.ACCEPTED, did=dids[0])
     assert [(s.id, s.uid, s.username) for s in mine] == [(sent.id, alice.token.uid, "a***e")]  # type: ignore[union-attr]
 
@@ -62,7 +63,7 @@ async def test_qr_invitation_look_up_and_accept(
     qr = await session.share_qr(dids[2])
     assert qr.type == "qr" and qr.id is None and qr.qr_content and qr.qr_content.startswith("type=share&code=")
     offer = await carol.qr_sharing(qr.qr_content)
-    assert offer.owner == "d***o" and offer.product_name == "demo-product"
+    assert offer.owner == "d***o" and offer.product_name == "Demo Device"
     assert offer.expired_at is not None
     with pytest.raises(gizwits.PermissionDeniedError) as raised:
         await session.qr_sharing(qr.code)  # type: ignore[arg-type]
@@ -86,6 +87,17 @@ async def test_alias_and_ownership_transfer(
     assert emulator.state.sharing.role(dave.token.uid, dids[0]) == "owner"  # type: ignore[union-attr]
     with pytest.raises(gizwits.PermissionDeniedError) as raised:  # demo is now a guest: it cannot share
         await session.share(dids[0], username="dave")
+    assert raised.value.code == gizwits.ErrorCode.ONLY_OWNER_CAN_SHARE
+
+
+async def test_a_later_binder_is_a_normal_user_who_cannot_share(
+    make_session: MakeSession, emulator: Emulator[FakeClock], dids: list[str]
+) -> None:
+    lena = await signed_in(make_session, emulator, "lena")
+    emulator.state.bind("lena", dids[1])
+    assert [d.role for d in await lena.bindings()] == ["normal"]
+    with pytest.raises(gizwits.PermissionDeniedError) as raised:
+        await lena.share_qr(dids[1])
     assert raised.value.code == gizwits.ErrorCode.ONLY_OWNER_CAN_SHARE
 
 
