@@ -11,7 +11,10 @@ from .auth import MemoryTokenStore, TokenStore
 from .automation_models import DeviceSchedule, Group, GroupChange, Scene, SceneStatus, SceneTask
 from .errors import (
     APIError,
+    AttrInvalidError,
     AuthenticationError,
+    DeviceDisabledError,
+    DeviceNotBoundError,
     DeviceNotFoundError,
     DeviceOfflineError,
     ErrorCode,
@@ -50,6 +53,7 @@ __all__ = [
     "REGIONS",
     "APIError",
     "AppToken",
+    "AttrInvalidError",
     "AuthenticationError",
     "BindRequest",
     "BindResult",
@@ -58,6 +62,8 @@ __all__ = [
     "Captcha",
     "Device",
     "DeviceData",
+    "DeviceDisabledError",
+    "DeviceNotBoundError",
     "DeviceNotFoundError",
     "DeviceOfflineError",
     "DeviceSchedule",

@@ -97,7 +97,7 @@ class GroupFanoutAPI(GroupsAPI, FanoutAPI):
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
         progress: ProgressHook = None, groups: Mapping[str, Iterable[str]] | None = None,
     ) -> BulkReport:
-        """C1 for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
+        """`control` for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
 
         Returns every input's outcome in input order. ``rate`` caps request starts per second (retries
         included); ``progress`` is called with each outcome as it completes.

@@ -104,7 +104,8 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
 
     Safe to share between the tasks of one event loop. Use ``async with Session(...)`` or call `aclose`.
     Every call that returns a `Token` signs the session in and remembers how, so it renews the token by
-    itself before expiry or after the server rejects it (9004/9006). See PUBLIC-API.md for the whole API.
+    itself before expiry or after the server rejects it (9004/9006). Which method sends which request:
+    docs/endpoints.md in the repository.
     """
 
     def __init__(

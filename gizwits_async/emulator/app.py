@@ -1,6 +1,6 @@
 """The HTTP face of the emulator: a plain ASGI app translating requests to State calls and back.
 
-No framework: one dispatcher with a small router keeps the hot paths (D1 latest, C1 control) cheap and gives
+No framework: one dispatcher with a small router keeps the hot paths (latest data, control) cheap and gives
 the fault knobs the raw control they need (a response cut off mid-body, a proxy's HTML page).
 """
 
@@ -196,7 +196,7 @@ class EmulatorApp:
         }
 
     def register(self, call: Call) -> Reply:
-        """U1-U5: POST /app/users, dispatched on the body's keys."""
+        """POST /app/users (sign-up in its five forms), dispatched on the body's keys."""
         state, endpoint = self.state, call.endpoint
         if endpoint == "U1":
             token = state.register_anonymous(call.text("phone_id"))
@@ -218,7 +218,7 @@ class EmulatorApp:
         return 201, token.to_wire()
 
     def update_user(self, call: Call) -> Reply:
-        """U6-U10: PUT /app/users, dispatched on the body's keys."""
+        """PUT /app/users (account changes in their five forms), dispatched on the body's keys."""
         user, state, endpoint = self._user(call), self.state, call.endpoint
         if endpoint == "U8":
             state.update_password(user, call.text("old_pwd"), call.text("new_pwd"))
@@ -233,11 +233,11 @@ class EmulatorApp:
         return 200, {"updatedAt": iso_millis(state.clock.now())}
 
     def login(self, call: Call) -> Reply:
-        """U11."""
+        """POST /app/login."""
         return 200, self.state.login(call.text("username"), call.text("password")).to_wire()
 
     def request_token(self, call: Call) -> Reply:
-        """A1."""
+        """POST /app/request_token."""
         token, expired_at = self.state.request_app_token(call.headers.get("x-gizwits-application-auth"))
         return 200, {"token": token, "expired_at": expired_at}
 
@@ -245,25 +245,25 @@ class EmulatorApp:
         self.state.check_app_token(call.headers.get("x-gizwits-application-token"))
 
     def captcha(self, call: Call) -> Reply:
-        """V1: the captcha "picture" is a data URL holding the configured captcha code."""
+        """GET /app/verify/codes: the captcha "picture" is a data URL holding the configured captcha code."""
         self._app_token(call)
         url = "data:text/plain;charset=utf-8," + quote(self.state.config.captcha_code)
         return 200, {"captcha_id": self.state.new_captcha(), "captcha_url": url}
 
     def send_sms_code(self, call: Call) -> Reply:
-        """V2."""
+        """POST /app/verify/codes."""
         self._app_token(call)
         self.state.send_sms_code(call.text("captcha_id"), call.text("captcha_code"), call.text("phone"))
         return 201, None
 
     def verify_sms_code(self, call: Call) -> Reply:
-        """V3."""
+        """PUT /app/verify/codes."""
         self._app_token(call)
         self.state.verify_sms_code(call.text("phone"), call.text("sms_code"))
         return 200, {}
 
     def reset_password(self, call: Call) -> Reply:
-        """R1 (by email) and R2 (by phone)."""
+        """POST /app/reset_password, by email or by phone."""
         if call.endpoint == "R2":
             self.state.reset_password_by_phone(call.text("phone"), call.text("code"), call.text("new_pwd"))
         else:
@@ -271,11 +271,11 @@ class EmulatorApp:
         return 200, {}
 
     def latest(self, call: Call) -> Reply:
-        """D1 (the vendor page sends no user token)."""
+        """GET /app/devdata/{did}/latest (the vendor page sends no user token)."""
         return 200, self.state.latest(call.params["did"])
 
     def bindings(self, call: Call) -> Reply:
-        """D2."""
+        """GET /app/bindings."""
         rows = self.state.list_bindings(
             self._user(call),
             show_disabled=call.flag("show_disabled"),
@@ -286,11 +286,11 @@ class EmulatorApp:
         return 200, {"devices": rows}
 
     def device_details(self, call: Call) -> Reply:
-        """DV1."""
+        """GET /app/devices/{did}."""
         return 200, self.state.device_details(self._user(call), call.params["did"], endpoint=self._endpoint(call))
 
     def update_binding(self, call: Call) -> Reply:
-        """B7: at least one of remark, dev_alias (strings) and dev_label (a list of strings)."""
+        """PUT /app/bindings/{did}: at least one of remark, dev_alias (strings) and dev_label (a list of strings)."""
         user, data = self._user(call), call.data()
         changes: dict[str, Any] = {key: data[key] for key in ("remark", "dev_alias", "dev_label") if key in data}
         if not changes:
@@ -309,7 +309,7 @@ class EmulatorApp:
         return devices
 
     def bind(self, call: Call) -> Reply:
-        """D3."""
+        """POST /app/bindings."""
         user = self._user(call)
         items = []
         for item in self._devices(call):
@@ -320,12 +320,12 @@ class EmulatorApp:
         return 200, self.state.bind_devices(user, items)
 
     def unbind(self, call: Call) -> Reply:
-        """D4."""
+        """DELETE /app/bindings."""
         user = self._user(call)
         return 200, self.state.unbind_devices(user, [call.text("did", item) for item in self._devices(call)])
 
     def control(self, call: Call) -> Reply:
-        """C1 (attrs) and C2 (raw)."""
+        """POST /app/control/{did}: attrs or raw bytes."""
         user = self._user(call)
         data, did = call.data(), call.params["did"]
         if call.endpoint == "C2":
@@ -345,24 +345,24 @@ class EmulatorApp:
         return 200, {}
 
     def create_schedule(self, call: Call) -> Reply:
-        """S1."""
+        """POST /app/scheduler."""
         user, state = self._user(call), self.state
         schedule = parse_schedule(call.data(), schedule_id=state.new_schedule_id(), uid=user.uid, now=state.clock.now())
         state.add_schedule(schedule)
         return 201, {"id": schedule.id}
 
     def schedules(self, call: Call) -> Reply:
-        """S2."""
+        """GET /app/scheduler."""
         user = self._user(call)
         return 200, self.state.list_schedules(user, limit=call.query("limit", 20), skip=call.query("skip", 0))
 
     def delete_schedule(self, call: Call) -> Reply:
-        """S3."""
+        """DELETE /app/scheduler/{id}."""
         self.state.delete_schedule(self._user(call), call.params["id"])
         return 200, {}
 
     def schedule_logs(self, call: Call) -> Reply:
-        """S4."""
+        """GET /app/scheduler/{id}/logs."""
         return 200, self.state.user_schedule(self._user(call), call.params["id"]).logs
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class EmulatorConfig:
-    """How an Emulator is seeded. The defaults are those of PUBLIC-API.md, ready for curl.
+    """How an Emulator is seeded. The defaults are the README's (appid demo-appid, user demo), ready for curl.
 
     Lifetimes and intervals are in seconds of the emulator's clock. `seed` makes dids, passcodes, uids and
     tokens reproducible. `drift` makes the seeded devices' read-only readings change every `drift_interval`.

@@ -124,7 +124,8 @@ class TaskBook:
 
     def listing(self, user: User, *, did: str | None = None, filters: dict[str, str] | None = None,
                 limit: int, skip: int) -> list[dict[str, Any]]:
-        """PS1 (``did``: a device's tasks) or CS1 (the user's common tasks, filtered by target)."""
+        """GET /app/devices/{did}/scheduler (with ``did``: a device's tasks) or GET /app/common_scheduler (the
+        user's common tasks, filtered by target)."""
         if did is not None:
             self._device(user, did)
             found = [t for t in self.tasks.values() if not t.common and t.target_id == did]
@@ -138,7 +139,8 @@ class TaskBook:
         return task.to_wire(device.product_key if device else "")
 
     def create(self, user: User, body: dict[str, Any], *, did: str | None = None) -> str:
-        """PS2 (for ``did``) or CS2 (the target named in the body)."""
+        """POST /app/devices/{did}/scheduler (for ``did``) or POST /app/common_scheduler (the target named in
+        the body)."""
         target, target_id = ("did", did) if did is not None else _target(body)
         if target == "did":
             self._device(user, target_id)
@@ -150,7 +152,8 @@ class TaskBook:
         return task.id
 
     def update(self, user: User, task_id: str, body: dict[str, Any], *, did: str | None = None) -> None:
-        """PS3 / CS3: the given fields change, the others keep their values."""
+        """PUT /app/devices/{did}/scheduler/{id} or PUT /app/common_scheduler/{id}: the given fields change,
+        the others keep their values."""
         if did is not None:
             self._device(user, did)
         task = self._task(user, task_id, did=did)
@@ -161,7 +164,7 @@ class TaskBook:
         self._plan(task)
 
     def delete(self, user: User, task_id: str, *, did: str | None = None) -> None:
-        """PS4 / CS4."""
+        """DELETE /app/devices/{did}/scheduler/{id} / DELETE /app/common_scheduler/{id}."""
         if did is not None:
             self._device(user, did)
         del self.tasks[self._task(user, task_id, did=did).id]

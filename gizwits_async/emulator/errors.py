@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-# code -> (error_message, HTTP status), as in ERRORS.md; only the codes the emulator can produce. Where the
-# reference gives no status (the sharing codes), 400, the status of the service's other refusals.
+# code -> (error_message, HTTP status), as the service answers them; only the codes the emulator can produce.
+# Where no status is known (the sharing codes), 400, the status of the service's other refusals.
 ERRORS: dict[int, tuple[str, int]] = {
     9002: ("product_key invalid", 400),
     9003: ("appid invalid", 400),

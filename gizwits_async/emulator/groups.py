@@ -25,7 +25,7 @@ class Group:
     dids: list[str] = field(default_factory=list)
 
     def to_wire(self, verbose_name: str) -> dict[str, Any]:
-        """As G1 lists it (with the fields a real answer adds); ``verbose_name`` is the product's name."""
+        """As GET /app/group lists it (with the fields a real answer adds); ``verbose_name`` is the product's name."""
         return {"id": self.id, "group_name": self.name, "product_key": self.product_key,
                 "verbose_name": verbose_name, "remark": "", "gw_did": None, "multicast_id": "",
                 "created_at": iso_z(self.created_at), "updated_at": iso_z(self.updated_at)}
@@ -46,12 +46,12 @@ class GroupBook:
         return group
 
     def listing(self, user: User) -> list[dict[str, Any]]:
-        """G1."""
+        """GET /app/group."""
         names = self.state.product_names
         return [g.to_wire(names.get(g.product_key, "")) for g in self.groups.values() if g.uid == user.uid]
 
     def create(self, user: User, name: str, product_key: str) -> str:
-        """G2: 9002 for an unknown product key."""
+        """POST /app/group: 9002 for an unknown product key."""
         if product_key and product_key not in self.state.products:
             raise ApiError(9002, product_key)
         now = self.state.clock.now()
@@ -60,16 +60,16 @@ class GroupBook:
         return group.id
 
     def rename(self, user: User, group_id: str, name: str) -> None:
-        """G4."""
+        """PUT /app/group/{id}."""
         group = self.group(user, group_id)
         group.name, group.updated_at = name, self.state.clock.now()
 
     def delete(self, user: User, group_id: str) -> None:
-        """G3."""
+        """DELETE /app/group/{id}."""
         del self.groups[self.group(user, group_id).id]
 
     def devices(self, user: User, group_id: str) -> list[dict[str, Any]]:
-        """G5."""
+        """GET /app/group/{id}/devices."""
         rows = []
         for did in self.group(user, group_id).dids:
             device = self.state.devices[did]
@@ -90,7 +90,7 @@ class GroupBook:
         return None
 
     def add(self, user: User, group_id: str, dids: list[str], *, detail: bool) -> dict[str, Any]:
-        """G6: each did added, or failed with its reason (in ``detail`` when asked)."""
+        """POST /app/group/{id}/devices: each did added, or failed with its reason (in ``detail`` when asked)."""
         group = self.group(user, group_id)
         result: dict[str, Any] = {"success": [], "failed": []}
         reasons = []
@@ -110,7 +110,7 @@ class GroupBook:
         return result
 
     def remove(self, user: User, group_id: str, dids: list[str]) -> dict[str, list[str]]:
-        """G7: a did not in the group fails."""
+        """DELETE /app/group/{id}/devices: a did not in the group fails."""
         group = self.group(user, group_id)
         result: dict[str, list[str]] = {"success": [], "failed": []}
         for did in dids:
@@ -123,8 +123,8 @@ class GroupBook:
 
     def control(self, user: User, group_id: str, *, attrs: dict[str, Any] | None = None,
                 raw: list[int] | None = None, at: float | None = None) -> list[dict[str, Any]]:
-        """G8: the command applied device by device; a device that refuses it (offline, unbound, without the
-        datapoint) reports ``false``."""
+        """POST /app/group/{id}/control: the command applied device by device; a device that refuses it
+        (offline, unbound, without the datapoint) reports ``false``."""
         results = []
         for did in self.group(user, group_id).dids:
             try:

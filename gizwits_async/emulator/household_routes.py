@@ -1,7 +1,6 @@
 """The HTTP face of sharing, groups, device schedules and scenes: routes translating requests to State calls.
 
-Endpoint ids (for `Stats.requests`): SH1-SH8 sharing, B8-B9 guests, G1-G8 groups, PS1-PS4 per-device
-schedules, CS1-CS4 the common scheduler, SC1-SC6 scenes.
+`Stats.requests` counts them under the ids of the endpoint reference (docs/endpoints.md).
 """
 
 from __future__ import annotations
@@ -80,11 +79,11 @@ class HouseholdRoutes:
 
     # -- sharing ---------------------------------------------------------------------------------------
     def share(self, call: Call) -> Reply:
-        """SH1."""
+        """POST /app/sharing."""
         return 201, self.state.sharing.share(self.user_of(call), call.data())
 
     def sharings(self, call: Call) -> Reply:
-        """SH2."""
+        """GET /app/sharing."""
         kind = query_text(call, "sharing_type")
         if kind not in ("0", "1"):
             raise ApiError(9015, "sharing_type must be 0 or 1")
@@ -96,26 +95,26 @@ class HouseholdRoutes:
             did=query_text(call, "did"), limit=call.query("limit", 20), skip=call.query("skip", 0))
 
     def cancel_sharing(self, call: Call) -> Reply:
-        """SH3."""
+        """DELETE /app/sharing/{id}."""
         self.state.sharing.cancel(self.user_of(call), call.params["id"])
         return 200, {"id": int(call.params["id"])}
 
     def answer_sharing(self, call: Call) -> Reply:
-        """SH4."""
+        """PUT /app/sharing/{id}."""
         self.state.sharing.answer(self.user_of(call), call.params["id"], call.query("status", 0))
         return 200, {"id": int(call.params["id"])}
 
     def qr_info(self, call: Call) -> Reply:
-        """SH5."""
+        """GET /app/sharing/code/{code}."""
         return 200, self.state.sharing.qr_info(self.user_of(call), call.params["code"])
 
     def qr_accept(self, call: Call) -> Reply:
-        """SH6."""
+        """POST /app/sharing/code/{code}."""
         self.state.sharing.qr_accept(self.user_of(call), call.params["code"])
         return 200, None
 
     def sharing_alias(self, call: Call) -> Reply:
-        """SH7."""
+        """PUT /app/sharing/{id}/alias."""
         alias = query_text(call, "user_alias")
         if alias is None:
             raise ApiError(9015, "user_alias is required")
@@ -123,7 +122,7 @@ class HouseholdRoutes:
         return 200, None
 
     def transfer(self, call: Call) -> Reply:
-        """SH8."""
+        """POST /app/sharing/{did}/transfer."""
         uid = query_text(call, "uid")
         if not uid:
             raise ApiError(9015, "uid is required")
@@ -131,11 +130,11 @@ class HouseholdRoutes:
         return 200, None
 
     def guests(self, call: Call) -> Reply:
-        """B8."""
+        """GET /app/{did}/bindings."""
         return 200, self.state.sharing.guest_list(self.user_of(call), call.params["did"])
 
     def remove_guest(self, call: Call) -> Reply:
-        """B9."""
+        """DELETE /app/{did}/bindings."""
         uid = query_text(call, "uid")
         if not uid:
             raise ApiError(9015, "uid is required")
@@ -144,11 +143,11 @@ class HouseholdRoutes:
 
     # -- groups ----------------------------------------------------------------------------------------
     def groups(self, call: Call) -> Reply:
-        """G1."""
+        """GET /app/group."""
         return 200, self.state.groups.listing(self.user_of(call))
 
     def create_group(self, call: Call) -> Reply:
-        """G2."""
+        """POST /app/group."""
         user, data = self.user_of(call), call.data()
         product_key = data.get("product_key", "")
         if not isinstance(product_key, str):
@@ -156,30 +155,30 @@ class HouseholdRoutes:
         return 201, {"id": self.state.groups.create(user, call.text("group_name"), product_key)}
 
     def delete_group(self, call: Call) -> Reply:
-        """G3."""
+        """DELETE /app/group/{id}."""
         self.state.groups.delete(self.user_of(call), call.params["id"])
         return 200, None
 
     def rename_group(self, call: Call) -> Reply:
-        """G4."""
+        """PUT /app/group/{id}."""
         self.state.groups.rename(self.user_of(call), call.params["id"], call.text("group_name"))
         return 200, None
 
     def group_devices(self, call: Call) -> Reply:
-        """G5."""
+        """GET /app/group/{id}/devices."""
         return 200, self.state.groups.devices(self.user_of(call), call.params["id"])
 
     def add_to_group(self, call: Call) -> Reply:
-        """G6."""
+        """POST /app/group/{id}/devices."""
         return 200, self.state.groups.add(self.user_of(call), call.params["id"], _dids(call),
                                           detail=call.flag("show_detail"))
 
     def remove_from_group(self, call: Call) -> Reply:
-        """G7."""
+        """DELETE /app/group/{id}/devices."""
         return 200, self.state.groups.remove(self.user_of(call), call.params["id"], _dids(call))
 
     def control_group(self, call: Call) -> Reply:
-        """G8: raw or attrs, applied device by device."""
+        """POST /app/group/{id}/control: raw or attrs, applied device by device."""
         user, data = self.user_of(call), call.data()
         if "raw" in data:
             return 200, self.state.groups.control(user, call.params["id"], raw=_raw_bytes(data["raw"]))
@@ -190,68 +189,68 @@ class HouseholdRoutes:
 
     # -- schedules -------------------------------------------------------------------------------------
     def device_tasks(self, call: Call) -> Reply:
-        """PS1."""
+        """GET /app/devices/{did}/scheduler."""
         return 200, self.state.tasks.listing(self.user_of(call), did=call.params["did"],
                                              limit=call.query("limit", 20), skip=call.query("skip", 0))
 
     def create_device_task(self, call: Call) -> Reply:
-        """PS2."""
+        """POST /app/devices/{did}/scheduler."""
         return 201, {"id": self.state.tasks.create(self.user_of(call), call.data(), did=call.params["did"])}
 
     def update_device_task(self, call: Call) -> Reply:
-        """PS3."""
+        """PUT /app/devices/{did}/scheduler/{id}."""
         self.state.tasks.update(self.user_of(call), call.params["id"], call.data(), did=call.params["did"])
         return 200, {"id": call.params["id"]}
 
     def delete_device_task(self, call: Call) -> Reply:
-        """PS4."""
+        """DELETE /app/devices/{did}/scheduler/{id}."""
         self.state.tasks.delete(self.user_of(call), call.params["id"], did=call.params["did"])
         return 200, None
 
     def common_tasks(self, call: Call) -> Reply:
-        """CS1."""
+        """GET /app/common_scheduler."""
         filters = {key: value for key in ("did", "group_id", "scene_id") if (value := query_text(call, key))}
         return 200, self.state.tasks.listing(self.user_of(call), filters=filters, limit=call.query("limit", 20),
                                              skip=call.query("skip", 0))
 
     def create_common_task(self, call: Call) -> Reply:
-        """CS2."""
+        """POST /app/common_scheduler."""
         return 201, {"id": self.state.tasks.create(self.user_of(call), call.data())}
 
     def update_common_task(self, call: Call) -> Reply:
-        """CS3."""
+        """PUT /app/common_scheduler/{id}."""
         self.state.tasks.update(self.user_of(call), call.params["id"], call.data())
         return 200, {"id": call.params["id"]}
 
     def delete_common_task(self, call: Call) -> Reply:
-        """CS4."""
+        """DELETE /app/common_scheduler/{id}."""
         self.state.tasks.delete(self.user_of(call), call.params["id"])
         return 200, None
 
     # -- scenes ----------------------------------------------------------------------------------------
     def scenes(self, call: Call) -> Reply:
-        """SC1."""
+        """GET /app/scene."""
         return 200, self.state.scenes.listing(self.user_of(call))
 
     def create_scene(self, call: Call) -> Reply:
-        """SC2."""
+        """POST /app/scene."""
         return 201, {"id": self.state.scenes.create(self.user_of(call), call.data())}
 
     def update_scene(self, call: Call) -> Reply:
-        """SC3."""
+        """POST /app/scene/{id}."""
         self.state.scenes.update(self.user_of(call), call.params["id"], call.data())
         return 200, None
 
     def delete_scene(self, call: Call) -> Reply:
-        """SC4."""
+        """DELETE /app/scene/{id}."""
         self.state.scenes.delete(self.user_of(call), call.params["id"])
         return 200, None
 
     def run_scene(self, call: Call) -> Reply:
-        """SC5."""
+        """POST /app/scene/{id}/task."""
         self.state.scenes.start(self.user_of(call), call.params["id"])
         return 200, None
 
     def scene_status(self, call: Call) -> Reply:
-        """SC6."""
+        """GET /app/scene/{id}/task."""
         return 200, {"status": self.state.scenes.status(self.user_of(call), call.params["id"])}

@@ -88,7 +88,7 @@ class SceneBook:
         return scene
 
     def listing(self, user: User) -> list[dict[str, Any]]:
-        """SC1."""
+        """GET /app/scene."""
         return [self._to_wire(s, user) for s in self.scenes.values() if s.uid == user.uid]
 
     def _to_wire(self, scene: Scene, user: User) -> dict[str, Any]:
@@ -110,7 +110,7 @@ class SceneBook:
                 "created_at": iso_z(scene.created_at), "updated_at": iso_z(scene.updated_at), "tasks": tasks}
 
     def create(self, user: User, body: dict[str, Any]) -> str:
-        """SC2."""
+        """POST /app/scene."""
         name, remark, steps = check_scene(body)
         now = self.state.clock.now()
         scene = Scene(self.state._hex()[:24], user.uid, name, remark, steps, now, now)
@@ -118,21 +118,21 @@ class SceneBook:
         return scene.id
 
     def update(self, user: User, scene_id: str, body: dict[str, Any]) -> None:
-        """SC3."""
+        """POST /app/scene/{id}."""
         scene = self.scene(user, scene_id)
         scene.name, scene.remark, scene.steps = check_scene(body)
         scene.updated_at = self.state.clock.now()
 
     def delete(self, user: User, scene_id: str) -> None:
-        """SC4."""
+        """DELETE /app/scene/{id}."""
         del self.scenes[self.scene(user, scene_id).id]
 
     def status(self, user: User, scene_id: str) -> int:
-        """SC6."""
+        """GET /app/scene/{id}/task."""
         return self.scene(user, scene_id).status
 
     def start(self, user: User, scene_id: str, when: float | None = None) -> None:
-        """SC5: run the steps from the first; a delay continues the run later on the clock."""
+        """POST /app/scene/{id}/task: run the steps from the first; a delay continues the run later on the clock."""
         scene = self.scene(user, scene_id)
         scene.run += 1
         scene.status, scene.applied = RUNNING, []

@@ -104,7 +104,7 @@ class SharingDesk:
 
     # -- invitations -----------------------------------------------------------------------------------
     def share(self, user: User, body: dict[str, Any]) -> dict[str, Any]:
-        """SH1: an invitation to one user (type 0) or by QR code (type 1); owner only."""
+        """POST /app/sharing: an invitation to one user (type 0) or by QR code (type 1); owner only."""
         kind, did = body.get("type"), body.get("did")
         if kind not in (USER, QR) or not isinstance(did, str):
             raise ApiError(9015, "type must be 0 or 1 and did a string")
@@ -143,7 +143,7 @@ class SharingDesk:
 
     def listing(self, user: User, *, sent: bool, status: int | None, did: str | None, limit: int,
                 skip: int) -> dict[str, Any]:
-        """SH2: the invitations the user sent (or received), newest first, one page with its meta."""
+        """GET /app/sharing: the invitations the user sent (or received), newest first, one page with its meta."""
         mine = [
             inv for inv in self.invitations.values()
             if (inv.owner if sent else inv.guest) == user.uid
@@ -186,7 +186,8 @@ class SharingDesk:
         return invitation
 
     def cancel(self, user: User, sharing_id: str) -> None:
-        """SH3: the owner withdraws an invitation; an accepted one is revoked (the guest is unbound)."""
+        """DELETE /app/sharing/{id}: the owner withdraws an invitation; an accepted one is revoked (the guest is
+        unbound)."""
         inv = self._invitation(sharing_id)
         if inv.owner != user.uid:
             raise ApiError(9093, sharing_id)
@@ -199,7 +200,7 @@ class SharingDesk:
         self._set(inv, CANCELLED)
 
     def answer(self, user: User, sharing_id: str, status: int) -> None:
-        """SH4: the guest accepts (1) or refuses (2) an invitation."""
+        """PUT /app/sharing/{id}: the guest accepts (1) or refuses (2) an invitation."""
         if status not in (ACCEPTED, REFUSED):
             raise ApiError(9015, "status must be 1 or 2")
         inv = self._invitation(sharing_id)
@@ -232,7 +233,7 @@ class SharingDesk:
         return inv
 
     def qr_info(self, user: User, code: str) -> dict[str, Any]:
-        """SH5: what a QR invitation offers; not for its owner."""
+        """GET /app/sharing/code/{code}: what a QR invitation offers; not for its owner."""
         inv = self._by_code(user, code)
         self._check_open(inv)
         owner = self.state.users[inv.owner]
@@ -241,7 +242,7 @@ class SharingDesk:
                 "expired_at": iso_z(inv.expired_at)}
 
     def qr_accept(self, user: User, code: str) -> None:
-        """SH6: accept a QR invitation: the user becomes a guest of the device."""
+        """POST /app/sharing/code/{code}: accept a QR invitation: the user becomes a guest of the device."""
         inv = self._by_code(user, code)
         self._check_open(inv)
         self._bind_guest(user, inv.did)
@@ -249,7 +250,7 @@ class SharingDesk:
         self._set(inv, ACCEPTED)
 
     def set_alias(self, user: User, sharing_id: str, alias: str) -> None:
-        """SH7: each party names the other; anyone else gets 9100."""
+        """PUT /app/sharing/{id}/alias: each party names the other; anyone else gets 9100."""
         inv = self._invitation(sharing_id)
         if user.uid == inv.owner:
             inv.owner_alias = alias
@@ -259,7 +260,7 @@ class SharingDesk:
             raise ApiError(9100, sharing_id)
 
     def transfer(self, user: User, did: str, uid: str) -> None:
-        """SH8: the owner hands the device to one of its guests and becomes a guest."""
+        """POST /app/sharing/{did}/transfer: the owner hands the device to one of its guests and becomes a guest."""
         self._owned(user, did)
         guests = self.guests.get(did, {})
         if uid not in guests:
@@ -272,7 +273,7 @@ class SharingDesk:
 
     # -- guests ----------------------------------------------------------------------------------------
     def guest_list(self, user: User, did: str) -> list[dict[str, Any]]:
-        """B8: the device's guests, contacts masked; owner only."""
+        """GET /app/{did}/bindings: the device's guests, contacts masked; owner only."""
         self._owned(user, did)
         rows = []
         for uid, since in self.guests.get(did, {}).items():
@@ -282,7 +283,7 @@ class SharingDesk:
         return rows
 
     def remove_guest(self, user: User, did: str, uid: str) -> None:
-        """B9: the owner unbinds one guest (never itself: 9095)."""
+        """DELETE /app/{did}/bindings: the owner unbinds one guest (never itself: 9095)."""
         self._owned(user, did)
         if uid == user.uid:
             raise ApiError(9095, uid)

@@ -36,7 +36,7 @@ def applied_from_wire(data: Any) -> dict[str, bool]:
 
 
 def group_control_call(group_id: str, body: dict[str, Any]) -> Call[dict[str, bool]]:
-    """G8 for ``group_id`` with a checked wire body (shared with the group path of bulk control)."""
+    """POST /app/group/{id}/control with a checked wire body (shared with the group path of bulk control)."""
     return Call("POST", _group_path(group_id, "/control"), Auth.USER, json=body, parse=applied_from_wire)
 
 
