@@ -134,6 +134,10 @@ class State:
         self.add_user(config.username, config.password)
         for _ in range(config.devices):
             self.bind(config.username, self.add_device(drift=config.drift).did)
+        for seeded in config.users:
+            self.add_user(seeded.username, seeded.password, email=seeded.email, phone=seeded.phone)
+            for _ in range(seeded.devices):
+                self.bind(seeded.username, self.add_device(drift=config.drift).did)
 
     # -- ids -------------------------------------------------------------------------------------------
     def _hex(self) -> str:
@@ -250,9 +254,12 @@ class State:
         user.password = new_password
 
     # -- app token and verification codes --------------------------------------------------------------
-    def request_app_token(self, signature: str | None) -> tuple[str, int]:
-        """The app token: `signature` must be md5(appid + app_secret) in lowercase hex; returns (token, expired_at)."""
-        expected = hashlib.md5((self.config.appid + self.config.app_secret).encode()).hexdigest()
+    def request_app_token(self, signature: str | None, appid: str | None = None) -> tuple[str, int]:
+        """The app token: `signature` must be md5(appid + app_secret) in lowercase hex; returns (token, expired_at).
+
+        `appid` is the request's (default: the configured one); every accepted appid shares the app secret.
+        """
+        expected = hashlib.md5(((appid or self.config.appid) + self.config.app_secret).encode()).hexdigest()
         if signature != expected:
             raise ApiError(9038)
         token, expires = self._hex(), self.clock.now() + self.config.app_token_ttl
@@ -544,6 +551,18 @@ class State:
         device.online = online
         if online and not device.updated_at:
             device.updated_at = int(self.clock.now())
+
+    def report(self, did: str, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The device reports these values (read-only datapoints too), as if it sent them now; 9025 for a value
+        that is not one of its product's. Returns its attrs."""
+        device = self.device(did)
+        datapoints = self.products[device.product_key].datapoints
+        for name, value in attrs.items():
+            if name not in datapoints:
+                raise ApiError(9025, f"{name}: no such datapoint")
+            device.attrs[name] = datapoints[name].check(value)
+        device.updated_at = int(self.clock.now())
+        return device.attrs
 
     def set_disabled(self, did: str, disabled: bool) -> None:
         """Disable a device: hidden from the bindings unless show_disabled, refused by control (9023)."""
