@@ -41,6 +41,7 @@ from .models import (
     ScheduleLog,
     Token,
 )
+from .products import Datapoint, Product
 from .retry import RetryPolicy
 from .session import REGIONS, Session
 from .sharing_models import QrInvitation, Sharing, SharingStatus
@@ -60,6 +61,7 @@ __all__ = [
     "BulkError",
     "BulkReport",
     "Captcha",
+    "Datapoint",
     "Device",
     "DeviceData",
     "DeviceDisabledError",
@@ -75,6 +77,7 @@ __all__ = [
     "Outcome",
     "Pacer",
     "PermissionDeniedError",
+    "Product",
     "Progress",
     "QrInvitation",
     "RateLimiter",

@@ -10,26 +10,31 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from .endpoints.groups import GroupsAPI, group_control_call
 from .errors import GizwitsError, ValidationError
-from .fanout import BulkReport, Commands, FanoutAPI, Outcome, ProgressHook, _control, _Results
+from .fanout import BulkReport, Commands, FanoutAPI, Outcome, ProgressHook, _Results
 from .throttling import Pacer, RateLimiter
 from .validation import check_did, encode_attrs
+
+#: Checks one device's control values and returns them in wire form: ``encode(did, attrs)``.
+Encode = Callable[[str, Any], dict[str, Any]]
 
 __all__ = ["GroupBatch", "GroupFanoutAPI", "GroupPlan", "plan_group_control"]
 
 
 @attrs.frozen
 class GroupBatch:
-    """One group control standing for the commands at ``members`` (input index, did)."""
+    """One group control standing for the commands at ``members`` (input index, did); ``attrs`` as given,
+    ``wire`` as checked."""
 
     group_id: str
-    attrs: dict[str, Any]
+    attrs: Any
+    wire: dict[str, Any]
     members: tuple[tuple[int, str], ...]
 
 
@@ -41,27 +46,34 @@ class GroupPlan:
     singles: list[tuple[int, Any]]
 
 
-def _wire_command(item: Any) -> tuple[str, dict[str, Any]] | None:
-    """(did, wire attrs) of a well-formed command; None for anything else (it is sent, and refused, alone)."""
+def _type_checked(did: str, attrs: Any) -> dict[str, Any]:
+    return encode_attrs(attrs)
+
+
+def _wire_command(item: Any, encode: Encode) -> tuple[str, dict[str, Any]] | None:
+    """(did, wire attrs) of a command that passes its checks; None for anything else (it is sent, and refused,
+    alone)."""
     if not isinstance(item, tuple | list) or len(item) != 2:
         return None
     try:
-        return check_did(item[0]), encode_attrs(item[1])
+        return check_did(item[0]), encode(item[0], item[1])
     except ValidationError:
         return None
 
 
-def plan_group_control(items: Sequence[Any], groups: Mapping[str, Iterable[str]]) -> GroupPlan:
+def plan_group_control(items: Sequence[Any], groups: Mapping[str, Iterable[str]],
+                       encode: Encode = _type_checked) -> GroupPlan:
     """Which inputs one group control can stand for.
 
     A group is used when each of its devices appears exactly once in ``items`` with the same attrs (compared in
     wire form, so ``True`` and ``1`` differ) and none of them is already covered by an earlier group: a group
     control reaches every member, so it must stand for exactly the commands asked for, each sent once.
+    ``encode`` checks each device's values (against its product's schema, in a session that knows it).
     """
     places: dict[str, list[int]] = {}
     keys: dict[int, tuple[str, dict[str, Any]]] = {}
     for index, item in enumerate(items):
-        command = _wire_command(item)
+        command = _wire_command(item, encode)
         if command is not None:
             did, wire = command
             places.setdefault(did, []).append(index)
@@ -77,7 +89,8 @@ def plan_group_control(items: Sequence[Any], groups: Mapping[str, Iterable[str]]
         if len({keys[index][0] for index in indexes}) != 1:
             continue
         covered.update(dids)
-        batches.append(GroupBatch(group_id, keys[indexes[0]][1], tuple(zip(indexes, dids, strict=True))))
+        first = indexes[0]
+        batches.append(GroupBatch(group_id, items[first][1], keys[first][1], tuple(zip(indexes, dids, strict=True))))
     taken = {index for batch in batches for index, _ in batch.members}
     return GroupPlan(batches, [(index, item) for index, item in enumerate(items) if index not in taken])
 
@@ -112,7 +125,7 @@ class GroupFanoutAPI(GroupsAPI, FanoutAPI):
         if groups is None:
             return await super().control_many(commands, concurrency=concurrency, rate=rate, progress=progress)
         items = await _listed(commands)
-        plan = plan_group_control(items, groups)
+        plan = plan_group_control(items, groups, self.check_attrs)
         workers = self._concurrency(concurrency)
         pace = RateLimiter(rate) if rate is not None else None
         run = _GroupRun(self, items, pace, progress)
@@ -126,7 +139,8 @@ class GroupFanoutAPI(GroupsAPI, FanoutAPI):
         async def emit(k: int, did: str, value: Any, error: GizwitsError | None, attempts: int) -> None:
             run.record(positions[k], did, error, attempts)
 
-        await self._run(iter([item for _, item in singles]), _control, concurrency=workers, pace=pace, emit=emit)
+        await self._run(iter([item for _, item in singles]), self._control_item, concurrency=workers, pace=pace,
+                        emit=emit)
         return BulkReport(run.results.outcomes())
 
 

@@ -86,14 +86,18 @@ _ENCODERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def task_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The given keyword fields, each checked, in wire form (None values are left out)."""
+def task_fields(fields: Mapping[str, Any],
+                attrs: Callable[[Any], dict[str, Any]] = encode_attrs) -> dict[str, Any]:
+    """The given keyword fields, each checked, in wire form (None values are left out).
+
+    ``attrs`` checks the datapoint values (against the target's product, in a session that knows its schema).
+    """
     body: dict[str, Any] = {}
     for name, value in fields.items():
         if name not in _ENCODERS:
             raise ValidationError(f"unknown schedule field {name!r}; known: {', '.join(_ENCODERS)}")
         if value is not None:
-            body[WIRE_KEYS[name]] = _ENCODERS[name](value)
+            body[WIRE_KEYS[name]] = (attrs if name == "attrs" else _ENCODERS[name])(value)
     return body
 
 

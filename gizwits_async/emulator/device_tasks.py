@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .datapoints import Product
 from .errors import ApiError
 from .scheduler import _TIME, WEEKDAYS, _is_date, iso_seconds
 from .timers import next_run
@@ -17,16 +16,6 @@ if TYPE_CHECKING:
 TARGETS = ("did", "group_id", "scene_id")
 _DEFAULTS: dict[str, Any] = {"date": "", "repeat": "none", "days": [], "enabled": True, "remark": "", "attrs": {},
                              "raw": ""}
-
-
-def enum_labels(product: Product, attrs: dict[str, Any]) -> dict[str, Any]:
-    """``attrs`` with enum values given by index turned into their labels (scenes and schedules send indexes)."""
-    labelled = dict(attrs)
-    for name, value in attrs.items():
-        point = product.datapoints.get(name)
-        if point is not None and point.type == "enum" and type(value) is int and 0 <= value < len(point.enum):
-            labelled[name] = point.enum[value]
-    return labelled
 
 
 def _days(value: Any) -> list[int]:
@@ -193,9 +182,8 @@ class TaskBook:
                 return all(r["result"] for r in state.groups.control(user, task.target_id, at=when, **command))
             if raw:
                 state.control_raw(user, task.target_id, list(bytes.fromhex(raw)))
-            if attrs:
-                product = state.products[state.device(task.target_id).product_key]
-                state.control(user, task.target_id, enum_labels(product, attrs), at=when)
+            if attrs:  # an enum may be given by index, as the service's own tasks do
+                state.control(user, task.target_id, attrs, at=when)
         except ApiError:
             return False
         return True

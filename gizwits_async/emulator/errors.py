@@ -29,6 +29,8 @@ ERRORS: dict[int, tuple[str, int]] = {
     9038: ("X-Gizwits-Application-Auth invalid!", 400),
     9041: ("request was throttled", 429),
     9042: ("device offline!", 400),
+    9043: ("X-Gizwits-Timestamp invalid!", 400),
+    9044: ("X-Gizwits-Signature invalid!", 400),
     9080: ("can not share device to self!", 400),
     9081: ("guest or normal user can not share device!", 400),
     9082: ("guest user not found!", 400),

@@ -12,7 +12,6 @@ import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .device_tasks import enum_labels
 from .errors import ApiError
 from .sharing import iso_z
 
@@ -158,9 +157,8 @@ class SceneBook:
                 return all(r["result"] for r in self.state.groups.control(user, step["group_id"], at=when, **command))
             if raw:
                 self.state.control_raw(user, step["did"], raw)
-            else:
-                product = self.state.products[self.state.device(step["did"]).product_key]
-                self.state.control(user, step["did"], enum_labels(product, step["attrs"]), at=when)
+            else:  # enums by index, as scenes give them
+                self.state.control(user, step["did"], step["attrs"], at=when)
         except ApiError:
             return False
         return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
 from ..automation_models import DeviceSchedule
@@ -11,7 +11,8 @@ from ..errors import APIError, ErrorCode
 from ..recurrence import WIRE_KEYS, check_target, check_task, task_fields
 from ..retry import Idempotency
 from ..validation import check_did, check_page, check_segment
-from ._base import Auth, Call, Endpoints, paginate
+from ._base import Auth, Call, paginate
+from .products import ProductsAPI
 
 _COMMON = "/app/common_scheduler"
 Repeat = str | Iterable[str]
@@ -35,8 +36,10 @@ def _task_body(record: Mapping[str, Any]) -> dict[str, Any]:
     return {key: record[key] for key in WIRE_KEYS.values() if record.get(key) not in (None, "", [], {})}
 
 
-class DeviceSchedulesAPI(Endpoints):
+class DeviceSchedulesAPI(ProductsAPI):
     """A device's own schedules, and the common scheduler."""
+
+    _group_products: dict[str, str]
 
     async def device_schedules(self, did: str, *, limit: int = 20, skip: int = 0) -> list[DeviceSchedule]:
         """One page of a device's schedules."""
@@ -67,7 +70,8 @@ class DeviceSchedulesAPI(Endpoints):
         """
         body = check_task(task_fields({
             "time": time, "date": date, "repeat": repeat, "days": days, "start_date": start_date,
-            "end_date": end_date, "enabled": enabled, "remark": remark, "attrs": attrs, "command": command}))
+            "end_date": end_date, "enabled": enabled, "remark": remark, "attrs": attrs, "command": command},
+            self._attrs_checker(did=did)))
         result: str = await self._call(Call("POST", _device_path(did), Auth.USER, json=body, parse=_created_id,
                                             idempotency=Idempotency.UNSAFE))
         return result
@@ -77,7 +81,7 @@ class DeviceSchedulesAPI(Endpoints):
 
         The other fields keep their values: the schedule is read first, and sent back whole with the changes.
         """
-        changes = task_fields(fields)
+        changes = task_fields(fields, self._attrs_checker(did=did))
         current = await self._find(self.iter_device_schedules(did), schedule_id)
         body = check_task(_task_body(current.raw) | changes)
         await self._call(Call("PUT", _device_path(did, schedule_id), Auth.USER, json=body))
@@ -115,22 +119,22 @@ class DeviceSchedulesAPI(Endpoints):
         key, target = check_target(did, group_id, scene_id)
         body = check_task(task_fields({
             "time": time, "date": date, "repeat": repeat, "days": days, "start_date": start_date,
-            "end_date": end_date, "enabled": enabled, "remark": remark, "attrs": attrs, "command": command}),
-            needs_command=key != "scene_id")
+            "end_date": end_date, "enabled": enabled, "remark": remark, "attrs": attrs, "command": command},
+            self._attrs_checker(did=did, group_id=group_id)), needs_command=key != "scene_id")
         result: str = await self._call(Call("POST", _COMMON, Auth.USER, json={key: target, **body},
                                             parse=_created_id, idempotency=Idempotency.UNSAFE))
         return result
 
     async def update_common_schedule(self, schedule_id: str, **fields: Any) -> None:
         """Change the given fields of a common-scheduler task (its target stays)."""
-        changes = task_fields(fields)
-
         async def every() -> AsyncIterator[DeviceSchedule]:
             async for schedule in paginate(lambda limit, skip: self.common_schedules(limit=limit, skip=skip), 100):
                 yield schedule
 
+        task_fields(fields)  # bad fields are refused before the list is read
         current = await self._find(every(), schedule_id)
         target = {key: current.raw[key] for key in ("did", "group_id", "scene_id") if current.raw.get(key)}
+        changes = task_fields(fields, self._attrs_checker(did=target.get("did"), group_id=target.get("group_id")))
         body = check_task(_task_body(current.raw) | changes, needs_command="scene_id" not in target)
         await self._call(Call("PUT", f"{_COMMON}/{check_segment(schedule_id, 'schedule_id')}", Auth.USER,
                               json=target | body))
@@ -138,6 +142,12 @@ class DeviceSchedulesAPI(Endpoints):
     async def delete_common_schedule(self, schedule_id: str) -> None:
         """Delete a common-scheduler task."""
         await self._call(Call("DELETE", f"{_COMMON}/{check_segment(schedule_id, 'schedule_id')}", Auth.USER))
+
+    def _attrs_checker(self, *, did: str | None = None,
+                       group_id: str | None = None) -> Callable[[Any], dict[str, Any]]:
+        """How a task's attrs are checked: against the device's or the group's product when it is known."""
+        product_key = self._group_products.get(group_id) if group_id is not None else None
+        return lambda attrs: self.check_attrs(did, attrs, product_key=product_key)
 
     @staticmethod
     async def _find(schedules: AsyncIterator[DeviceSchedule], schedule_id: str) -> DeviceSchedule:

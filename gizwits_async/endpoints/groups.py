@@ -9,8 +9,9 @@ from ..automation_models import Group, GroupChange
 from ..errors import ValidationError
 from ..models import BindResult
 from ..retry import Idempotency
-from ..validation import check_did, check_raw, check_segment, check_text, encode_attrs
-from ._base import Auth, Call, Endpoints
+from ..validation import check_did, check_raw, check_segment, check_text
+from ._base import Auth, Call
+from .products import ProductsAPI
 
 _GROUP = "/app/group"
 
@@ -48,7 +49,7 @@ def _member_dids(data: Any) -> list[str]:
     return [str(item["did"]) for item in data or []]
 
 
-class GroupsAPI(Endpoints):
+class GroupsAPI(ProductsAPI):
     """The user's device groups."""
 
     #: group id -> product key, for the groups whose product is known (single-product groups).
@@ -118,6 +119,6 @@ class GroupsAPI(Endpoints):
         return result
 
     def _group_attrs(self, group_id: str, attrs: Mapping[str, Any]) -> dict[str, Any]:
-        """``attrs`` in wire form, checked."""
+        """``attrs`` in wire form, checked against the group's product when the session knows its schema."""
         check_segment(group_id, "group_id")
-        return encode_attrs(attrs)
+        return self.check_attrs(None, attrs, product_key=self._group_products.get(group_id))

@@ -18,7 +18,8 @@ from ..validation import (
     schedule_retry,
     schedule_time,
 )
-from ._base import Auth, Call, Endpoints, paginate
+from ._base import Auth, Call, paginate
+from .products import ProductsAPI
 
 _SCHEDULER = "/app/scheduler"
 
@@ -27,8 +28,11 @@ def _schedules_from_wire(data: Any) -> list[Schedule]:
     return [Schedule.from_wire(item) for item in data]
 
 
-class SchedulerAPI(Endpoints):
+class SchedulerAPI(ProductsAPI):
     """Timed control tasks: create, list, delete, and their logs."""
+
+    def _check_command(self, did: str, product_key: str, attrs: Any) -> dict[str, Any]:
+        return self.check_attrs(did, attrs, product_key=product_key)
 
     async def create_schedule(
         self,
@@ -49,7 +53,7 @@ class SchedulerAPI(Endpoints):
         days = schedule_repeat(repeat)
         day = schedule_date(date)
         retries, retry_on = schedule_retry(retry_count, retry_task)
-        body: dict[str, Any] = {"time": clock, "repeat": days, "task": schedule_commands(commands),
+        body: dict[str, Any] = {"time": clock, "repeat": days, "task": schedule_commands(commands, self._check_command),
                                 "retry_count": retries, "retry_task": retry_on}
         if day is None and days == "none":
             day = next_date(clock)

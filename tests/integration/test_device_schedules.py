@@ -210,3 +210,21 @@ async def test_bad_scenes_are_refused_before_any_request(
     with pytest.raises(gizwits.ValidationError):
         await session.create_scene("x", tasks)  # type: ignore[arg-type]
     assert emulator.stats.requests["SC2"] == 0
+
+
+async def test_known_products_check_schedules_and_scenes_send_enum_indexes(
+    session: gizwits.Session, dids: list[str], emulator: Emulator[FakeClock]
+) -> None:
+    await session.datapoints("demo-product")
+    await session.bindings(limit=100)
+    with pytest.raises(gizwits.ValidationError, match="brightness"):
+        await session.create_device_schedule(dids[0], time="06:00", attrs={"brightness": 101})
+    group = await session.create_group("g", product_key="demo-product")
+    with pytest.raises(gizwits.ValidationError, match="mode"):
+        await session.create_common_schedule(group_id=group, time="06:00", attrs={"mode": "turbo"})
+    assert emulator.stats.requests["PS2"] == emulator.stats.requests["CS2"] == 0
+
+    await session.create_scene("s", [gizwits.SceneTask.device(dids[0], {"mode": "heat"}),
+                                     gizwits.SceneTask.group(group, {"mode": "cool", "switch": 1})])
+    steps = emulator.stats.last_body["SC2"]["tasks"]
+    assert steps[0]["attrs"] == {"mode": 2} and steps[1]["attrs"] == {"mode": 1, "switch": True}

@@ -143,3 +143,22 @@ async def test_control_many_group_path_takes_an_async_iterable(
 
     report = await session.control_many(commands(), groups=groups)
     assert report.ok and len(report.outcomes) == 4 and emulator.stats.requests["C1"] == 0
+
+
+async def test_known_products_check_group_control_and_the_group_path(
+    session: gizwits.Session, dids: list[str], emulator: Emulator[FakeClock]
+) -> None:
+    await session.datapoints("demo-product")
+    await session.bindings(limit=100)
+    group = await session.create_group("Heaters", product_key="demo-product")
+    await session.add_to_group(group, dids[:2])
+    with pytest.raises(gizwits.ValidationError, match="brightness"):
+        await session.control_group(group, {"brightness": 1000})
+    with pytest.raises(gizwits.ValidationError, match="read-only"):
+        await session.control_group(group, {"temp": 20})
+    assert emulator.stats.requests["G8"] == 0
+
+    report = await session.control_many({dids[0]: {"brightness": 1000}, dids[1]: {"brightness": 1000}},
+                                        groups={group: dids[:2]})
+    assert [type(o.error) for o in report.outcomes] == [gizwits.ValidationError] * 2
+    assert emulator.stats.requests["G8"] == emulator.stats.requests["C1"] == 0

@@ -47,4 +47,4 @@ def test_plan(items: list[Any], groups: dict[str, list[str]], expected: list[tup
 
 def test_the_batch_carries_the_wire_form() -> None:
     plan = plan_group_control([("a", {"color": b"\x01\xff"})], {"g": ["a"]})
-    assert plan.batches[0].attrs == {"color": "01ff"}
+    assert plan.batches[0].wire == {"color": "01ff"} and plan.batches[0].attrs == {"color": b"\x01\xff"}
