@@ -118,6 +118,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         login_backoff: float = 300.0,
         verify: Verify = True,
         trust_env: bool = True,
+        lang: str | None = "en",
     ) -> None:
         """Create a session; it opens its connection pool on first use.
 
@@ -129,8 +130,10 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         read and connect timeouts).
         ``retry``: a `RetryPolicy` or the number of attempts in all (default 3). ``login_backoff``: seconds
         during which, after the server rejected the password, the session does not sign in again by itself.
+        ``lang``: the user's language, sent with sign-ins and user creation (None: not sent).
         """
         self.appid = check_text(appid, "appid")
+        self.lang = None if lang is None else check_text(lang, "lang")
         self.base_url = _resolve_base_url(region, base_url)
         if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or max_concurrency < 1:
             raise ValidationError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")

@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from http import HTTPStatus
 from typing import Any, NoReturn
 from urllib.parse import quote
 
 from .errors import ApiError
 from .faults import Faults, RateLimiter
+from .outside import OutsideControls
 from .records import Endpoint, endpoint_of
 from .routing import JSON, Call, Receive, Reply, Route, Router, Scope, Send, lifespan, read_body, send_response
 from .scheduler import parse_schedule
@@ -26,7 +28,25 @@ _PROXY_PAGE = (
     "<html>\r\n<head><title>{0} {1}</title></head>\r\n<body>\r\n<center><h1>{0} {1}</h1></center>\r\n"
     "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 )
-_PROXY_REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable"}
+_PROXY_REASONS = {503: "Service Temporarily Unavailable"}  # nginx's wording; the others are the standard ones
+HTML = b"text/html; charset=utf-8"
+PLAIN = b"text/plain; charset=utf-8"
+_NGINX_HTML = b"text/html"
+
+
+def error_page(status: int, kind: str) -> tuple[bytes, bytes]:
+    """A proxy's error page for `status` ("html" or "plain"), without a Gizwits code; (body, content type)."""
+    reason = _PROXY_REASONS.get(status) or HTTPStatus(status).phrase
+    if kind == "plain":
+        return f"{status} {reason}\n".encode(), PLAIN
+    return _PROXY_PAGE.format(status, reason).encode(), _NGINX_HTML
+
+
+def success_content_type(mode: str, method: str) -> bytes:
+    """The Content-Type of a success answer under the `content_type` knob (errors are always JSON)."""
+    if mode == "html" or (mode == "real" and method == "GET"):
+        return HTML
+    return JSON
 
 
 class DroppedConnection(Exception):
@@ -92,6 +112,7 @@ class EmulatorApp:
                 Route("GET", "/app/scheduler", "S2", self.schedules),
                 Route("DELETE", "/app/scheduler/{id}", "S3", self.delete_schedule),
                 Route("GET", "/app/scheduler/{id}/logs", "S4", self.schedule_logs),
+                *OutsideControls(stats).routes(),
             ]
         )
 
@@ -105,10 +126,10 @@ class EmulatorApp:
         body = await read_body(receive)
         route, params, known = self.router.match(scope["method"], scope["path"])
         if route is None:
+            # What a generic web server answers: no Gizwits code for a route that does not exist.
             self.stats.requests["?"] += 1
-            status = 405 if known else 404
-            error = {"error_code": status, "error_message": "no such route", "detail_message": scope["path"]}
-            await send_response(send, status, json.dumps(error).encode())
+            missing = HTTPStatus.METHOD_NOT_ALLOWED if known else HTTPStatus.NOT_FOUND
+            await send_response(send, missing, f"{missing.value} {missing.phrase}\n".encode(), PLAIN)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         call = Call(
@@ -127,15 +148,17 @@ class EmulatorApp:
             await asyncio.sleep(delay)
         if faults.roll(faults.drop_rate):
             await _drop(send, call)
-        if faults.roll(faults.error_rate):
+        if faults.inject_error():
             status = faults.next_error_status()
-            page = _PROXY_PAGE.format(status, _PROXY_REASONS[status]).encode()
-            await self._finish(send, call, status, page, b"text/html")
+            await self._finish(send, call, status, *error_page(status, faults.error_page))
             return
         status, raw = self._handle(route, call)
-        if 200 <= status < 300 and raw and faults.roll(faults.malformed_rate):
-            raw = raw[: len(raw) // 2]
-        await self._finish(send, call, status, raw, JSON)
+        content_type = JSON
+        if 200 <= status < 300:
+            content_type = success_content_type(self.state.config.content_type, call.method)
+            if raw and faults.roll(faults.malformed_rate):
+                raw = raw[: len(raw) // 2]
+        await self._finish(send, call, status, raw, content_type)
 
     def _record(self, call: Call) -> None:
         stats = self.stats
@@ -152,8 +175,8 @@ class EmulatorApp:
 
     def _handle(self, route: Route, call: Call) -> tuple[int, bytes]:
         try:
-            appid = call.headers.get("x-gizwits-application-id")
-            if appid != self.state.config.appid:
+            appid = call.headers.get("x-gizwits-application-id", "")
+            if not self.state.config.accepts(appid):
                 raise ApiError(9003)
             limit = self.faults.rate_limit
             if limit is not None:
@@ -236,7 +259,8 @@ class EmulatorApp:
 
     def request_token(self, call: Call) -> Reply:
         """POST /app/request_token."""
-        token, expired_at = self.state.request_app_token(call.headers.get("x-gizwits-application-auth"))
+        token, expired_at = self.state.request_app_token(
+            call.headers.get("x-gizwits-application-auth"), call.headers.get("x-gizwits-application-id"))
         return 200, {"token": token, "expired_at": expired_at}
 
     def _app_token(self, call: Call) -> None:

@@ -124,6 +124,10 @@ class State:
         self.add_user(config.username, config.password)
         for _ in range(config.devices):
             self.bind(config.username, self.add_device(drift=config.drift).did)
+        for seeded in config.users:
+            self.add_user(seeded.username, seeded.password, email=seeded.email, phone=seeded.phone)
+            for _ in range(seeded.devices):
+                self.bind(seeded.username, self.add_device(drift=config.drift).did)
 
     # -- ids -------------------------------------------------------------------------------------------
     def _hex(self) -> str:
@@ -240,9 +244,12 @@ class State:
         user.password = new_password
 
     # -- app token and verification codes --------------------------------------------------------------
-    def request_app_token(self, signature: str | None) -> tuple[str, int]:
-        """The app token: `signature` must be md5(appid + app_secret) in lowercase hex; returns (token, expired_at)."""
-        expected = hashlib.md5((self.config.appid + self.config.app_secret).encode()).hexdigest()
+    def request_app_token(self, signature: str | None, appid: str | None = None) -> tuple[str, int]:
+        """The app token: `signature` must be md5(appid + app_secret) in lowercase hex; returns (token, expired_at).
+
+        `appid` is the request's (default: the configured one); every accepted appid shares the app secret.
+        """
+        expected = hashlib.md5(((appid or self.config.appid) + self.config.app_secret).encode()).hexdigest()
         if signature != expected:
             raise ApiError(9038)
         token, expires = self._hex(), self.clock.now() + self.config.app_token_ttl

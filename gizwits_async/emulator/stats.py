@@ -22,6 +22,15 @@ class Stats:
     login_failures: int = 0
     last_body: dict[str, Any] = field(default_factory=dict)
 
+    def to_wire(self) -> dict[str, Any]:
+        """The counters as JSON: ``{"requests": {endpoint: count}, "logins", "login_failures"}``."""
+        return {"requests": dict(self.requests), "logins": self.logins, "login_failures": self.login_failures}
+
+    def summary(self) -> str:
+        """One line for a human: logins, then the requests by endpoint, busiest first."""
+        counts = ", ".join(f"{endpoint} {count}" for endpoint, count in self.requests.most_common())
+        return f"logins {self.logins} ({self.login_failures} failed); requests: {counts or 'none'}"
+
     def reset(self) -> None:
         """Forget everything recorded so far."""
         self.requests.clear()

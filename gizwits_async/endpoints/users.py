@@ -20,13 +20,19 @@ _LOGIN = "/app/login"
 _UNSAFE = Idempotency.UNSAFE
 
 
-def _login_call(username: str, password: str) -> Call[Token]:
-    body = {"username": check_text(username, "username"), "password": check_text(password, "password")}
-    return Call("POST", _LOGIN, json=body, parse=Token.from_wire)
+def _with_lang(body: dict[str, object], lang: str | None) -> dict[str, object]:
+    """The body of a sign-in or user creation, with the user's language when there is one."""
+    return body if lang is None else {**body, "lang": lang}
 
 
-def _register_call(body: dict[str, object]) -> Call[Token]:
-    return Call("POST", _USERS, json=body, parse=Token.from_wire, idempotency=_UNSAFE)
+def _login_call(username: str, password: str, lang: str | None) -> Call[Token]:
+    body: dict[str, object] = {"username": check_text(username, "username"),
+                               "password": check_text(password, "password")}
+    return Call("POST", _LOGIN, json=_with_lang(body, lang), parse=Token.from_wire)
+
+
+def _register_call(body: dict[str, object], lang: str | None) -> Call[Token]:
+    return Call("POST", _USERS, json=_with_lang(body, lang), parse=Token.from_wire, idempotency=_UNSAFE)
 
 
 def _update_call(body: dict[str, object]) -> Call[dt.datetime]:
@@ -35,6 +41,9 @@ def _update_call(body: dict[str, object]) -> Call[dt.datetime]:
 
 class UsersAPI(Endpoints):
     """Sign-up, login, account changes and password resets."""
+
+    #: Sent as ``lang`` with sign-ins and user creation (the language of the server's mails and messages).
+    lang: str | None
 
     async def _sign_in(self, call: Call[Token], renew_with: Call[Token]) -> Token:
         """Send a Token-returning ``call``, then sign in with its token, renewing later with ``renew_with``."""
@@ -47,41 +56,43 @@ class UsersAPI(Endpoints):
         return functools.partial(self._call, call), login_name
 
     def _renew_by_password(self, username: str, password: str) -> None:
-        self._auth.remember(*self._renewal(_login_call(username, password)))
+        self._auth.remember(*self._renewal(_login_call(username, password, self.lang)))
 
     async def login(self, username: str, password: str) -> Token:
         """POST /app/login: sign in; ``username`` may be a username, an email or a phone number."""
-        call = _login_call(username, password)
+        call = _login_call(username, password, self.lang)
         return await self._sign_in(call, call)
 
     async def login_anonymous(self, phone_id: str) -> Token:
         """POST /app/users: sign in as the anonymous user of ``phone_id`` (any stable id), creating it if new."""
-        call = Call("POST", _USERS, json={"phone_id": check_text(phone_id, "phone_id")}, parse=Token.from_wire)
+        body = _with_lang({"phone_id": check_text(phone_id, "phone_id")}, self.lang)
+        call = Call("POST", _USERS, json=body, parse=Token.from_wire)
         return await self._sign_in(call, call)
 
     async def register(self, username: str, password: str) -> Token:
         """POST /app/users: create a user with a username and sign in as it."""
         call = _register_call({"username": check_text(username, "username"),
-                               "password": check_text(password, "password")})
-        return await self._sign_in(call, _login_call(username, password))
+                               "password": check_text(password, "password")}, self.lang)
+        return await self._sign_in(call, _login_call(username, password, self.lang))
 
     async def register_email(self, email: str, password: str) -> Token:
         """POST /app/users: create a user with an email (the server mails them) and sign in as it."""
-        call = _register_call({"email": check_text(email, "email"), "password": check_text(password, "password")})
-        return await self._sign_in(call, _login_call(email, password))
+        call = _register_call({"email": check_text(email, "email"), "password": check_text(password, "password")},
+                              self.lang)
+        return await self._sign_in(call, _login_call(email, password, self.lang))
 
     async def register_phone(self, phone: str, password: str, code: str) -> Token:
         """POST /app/users: create a user with a phone number and the SMS code sent to it (see `send_sms_code`)."""
         call = _register_call({"phone": check_text(phone, "phone"), "password": check_text(password, "password"),
-                               "code": check_text(code, "code")})
-        return await self._sign_in(call, _login_call(phone, password))
+                               "code": check_text(code, "code")}, self.lang)
+        return await self._sign_in(call, _login_call(phone, password, self.lang))
 
     async def register_oauth(self, src: str, uid: str, token: str) -> Token:
         """POST /app/users: create (or find) the user of a Baidu, Sina or QQ OAuth identity and sign in as it."""
         if src not in OAUTH_SOURCES:
             raise ValidationError(f"src must be one of {', '.join(sorted(OAUTH_SOURCES))}, got {src!r}")
         auth_data = {"src": src, "uid": check_text(uid, "uid"), "token": check_text(token, "token")}
-        call = _register_call({"authData": auth_data})
+        call = _register_call({"authData": auth_data}, self.lang)
         return await self._sign_in(call, call)
 
     async def upgrade_anonymous(self, username: str, password: str) -> dt.datetime:
