@@ -24,27 +24,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 
 import gizwits_async as gizwits
-from gizwits_async.errors import error_key
+from gizwits_async.errors import error_key, http_status
 
 SESSION = web.AppKey("gizwits_session", gizwits.Session)
-
-#: How the library's errors reach this app's clients, by what they mean (first match wins; anything else: 502).
-STATUS: list[tuple[type[gizwits.GizwitsError], int]] = [
-    (gizwits.ValidationError, 422),  # the caller's command is wrong, found before sending
-    (gizwits.AttrInvalidError, 422),  # the caller's values, refused by the server
-    (gizwits.DeviceNotFoundError, 404),
-    (gizwits.DeviceNotBoundError, 404),
-    (gizwits.DeviceOfflineError, 409),
-    (gizwits.DeviceDisabledError, 409),
-    (gizwits.ThrottledError, 429),
-    (gizwits.TransportError, 504),
-    (gizwits.ServerError, 502),
-]
-
-
-def http_status(error: gizwits.GizwitsError) -> int:
-    """The HTTP status this app answers for a library error."""
-    return next((status for cls, status in STATUS if isinstance(error, cls)), 502)
 
 routes = web.RouteTableDef()
 

@@ -28,25 +28,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 import gizwits_async as gizwits
-from gizwits_async.errors import error_key
-
-#: How the library's errors reach this app's clients, by what they mean (first match wins; anything else: 502).
-STATUS: list[tuple[type[gizwits.GizwitsError], int]] = [
-    (gizwits.ValidationError, 422),  # the caller's command is wrong, found before sending
-    (gizwits.AttrInvalidError, 422),  # the caller's values, refused by the server
-    (gizwits.DeviceNotFoundError, 404),
-    (gizwits.DeviceNotBoundError, 404),
-    (gizwits.DeviceOfflineError, 409),
-    (gizwits.DeviceDisabledError, 409),
-    (gizwits.ThrottledError, 429),
-    (gizwits.TransportError, 504),
-    (gizwits.ServerError, 502),
-]
-
-
-def http_status(error: gizwits.GizwitsError) -> int:
-    """The HTTP status this app answers for a library error."""
-    return next((status for cls, status in STATUS if isinstance(error, cls)), 502)
+from gizwits_async.errors import error_key, http_status
 
 
 @contextlib.asynccontextmanager

@@ -10,7 +10,6 @@ import httpx
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-import gizwits_async as gizwits
 from gizwits_async.emulator import Emulator
 
 
@@ -73,25 +72,6 @@ async def test_aiohttp_app(example: Callable[[str], ModuleType], gizwits_emulato
         async with client.post(f"/devices/{dids[0]}/control", data=b"{not json",
                                headers={"Content-Type": "application/json"}) as response:
             assert (response.status, (await response.json())["error"]) == (400, "the body is not JSON")
-
-
-@pytest.mark.parametrize("name", ["fastapi_app", "aiohttp_app"])
-@pytest.mark.parametrize(("error", "status"), [
-    (gizwits.ValidationError("bad did"), 422),
-    (gizwits.AttrInvalidError("attr invalid!", code=9025), 422),
-    (gizwits.DeviceNotFoundError("device not found!", code=9014), 404),
-    (gizwits.DeviceNotBoundError("device not bound!", code=9017), 404),
-    (gizwits.DeviceOfflineError("device offline!", code=9042), 409),
-    (gizwits.DeviceDisabledError("device is disabled!", code=9023), 409),
-    (gizwits.ThrottledError("request was throttled", code=9041), 429),
-    (gizwits.ServerError("502 Bad Gateway", status=502), 502),
-    (gizwits.TransportError("connection reset", sent=True), 504),
-    (gizwits.TokenError("token invalid", code=9004), 502),  # the app's own account failing: upstream's fault
-    (gizwits.APIError("odd", code=12345), 502),
-])
-def test_errors_map_to_http_by_meaning(example: Callable[[str], ModuleType], name: str,
-                                       error: gizwits.GizwitsError, status: int) -> None:
-    assert example(name).http_status(error) == status
 
 
 def test_aiohttp_app_listens_on_loopback_by_default(example: Callable[[str], ModuleType],
