@@ -36,10 +36,13 @@ from .models import (
     Captcha,
     Device,
     DeviceData,
+    Guest,
+    RawRecord,
     Schedule,
     ScheduledCommand,
     ScheduleLog,
     Token,
+    User,
 )
 from .products import Datapoint, Product
 from .retry import RetryPolicy
@@ -73,6 +76,7 @@ __all__ = [
     "GizwitsError",
     "Group",
     "GroupChange",
+    "Guest",
     "MemoryTokenStore",
     "Outcome",
     "Pacer",
@@ -81,6 +85,7 @@ __all__ = [
     "Progress",
     "QrInvitation",
     "RateLimiter",
+    "RawRecord",
     "RetryPolicy",
     "Scene",
     "SceneStatus",
@@ -99,6 +104,7 @@ __all__ = [
     "TokenError",
     "TokenStore",
     "TransportError",
+    "User",
     "ValidationError",
     "__version__",
 ]

@@ -47,6 +47,7 @@ ERRORS: dict[int, tuple[str, int]] = {
     9100: ("permission denied, you are not owner or guest!", 400),
     9220: ("scene not found!", 404),
     9221: ("the scene does not belong to you!", 400),
+    9999: ("reserved", 400),
 }
 
 

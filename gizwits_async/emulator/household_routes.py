@@ -51,8 +51,6 @@ class HouseholdRoutes:
             Route("POST", "/app/sharing/code/{code}", "SH6", self.qr_accept),
             Route("PUT", "/app/sharing/{id}/alias", "SH7", self.sharing_alias),
             Route("POST", "/app/sharing/{did}/transfer", "SH8", self.transfer),
-            Route("GET", "/app/{did}/bindings", "B8", self.guests),
-            Route("DELETE", "/app/{did}/bindings", "B9", self.remove_guest),
             Route("GET", "/app/group", "G1", self.groups),
             Route("POST", "/app/group", "G2", self.create_group),
             Route("DELETE", "/app/group/{id}", "G3", self.delete_group),
@@ -127,18 +125,6 @@ class HouseholdRoutes:
         if not uid:
             raise ApiError(9015, "uid is required")
         self.state.sharing.transfer(self.user_of(call), call.params["did"], uid)
-        return 200, None
-
-    def guests(self, call: Call) -> Reply:
-        """GET /app/{did}/bindings."""
-        return 200, self.state.sharing.guest_list(self.user_of(call), call.params["did"])
-
-    def remove_guest(self, call: Call) -> Reply:
-        """DELETE /app/{did}/bindings."""
-        uid = query_text(call, "uid")
-        if not uid:
-            raise ApiError(9015, "uid is required")
-        self.state.sharing.remove_guest(self.user_of(call), call.params["did"], uid)
         return 200, None
 
     # -- groups ----------------------------------------------------------------------------------------

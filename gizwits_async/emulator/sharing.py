@@ -1,10 +1,10 @@
-"""Binding roles and device sharing, enforced the way the service does.
+"""Device sharing, with the binding roles enforced the way the service does.
 
-The first user to bind a device owns it; later binders are "normal" users. Only the owner shares (9081), by
-invitation to one user or by QR code; an accepted invitation binds the guest. Only the owner lists or removes
-guests and hands the ownership over (9093); a guest cannot check a QR invitation of its own owner (9096). When
-the owner unbinds, every role relation of the device ends and its open invitations can no longer be accepted
-(9090).
+A binding's role (`Binding.role`) says who may do what: the first user to bind a device owns it, later binders
+are "normal" users. Only the owner shares (9081), by invitation to one user or by QR code; an accepted
+invitation binds the guest. Only the owner cancels, or hands the ownership to one of its guests (9093); the owner
+cannot check its own QR invitation (9096). When the owner unbinds, every role relation of the device ends and its
+open invitations can no longer be accepted (9090). Listing and removing guests: see binding.py.
 """
 
 from __future__ import annotations
@@ -63,44 +63,42 @@ class SharingDesk:
 
     def __init__(self, state: State) -> None:
         self.state = state
-        self.owners: dict[str, str] = {}  # did -> owner uid
-        self.guests: dict[str, dict[str, float]] = {}  # did -> guest uid -> since
         self.invitations: dict[int, Invitation] = {}
         self._next_id = 20517
 
     # -- roles -----------------------------------------------------------------------------------------
+    def owner(self, did: str) -> str | None:
+        """The uid of the device's owner, if it has one."""
+        return next((u.uid for u in self.state.users.values()
+                     if (b := u.bindings.get(did)) is not None and b.role == "owner"), None)
+
     def role(self, uid: str, did: str) -> str:
         """"owner", "guest" or "normal" for a user bound to ``did``."""
-        if self.owners.get(did) == uid:
-            return "owner"
-        return "guest" if uid in self.guests.get(did, {}) else "normal"
+        return self.state.users[uid].bindings[did].role
 
     def bound(self, user: User, did: str) -> None:
         """A user bound ``did``: the first binder becomes its owner, later ones are normal users."""
-        self.owners.setdefault(did, user.uid)
-        user.bindings[did].role = self.role(user.uid, did)
+        owner = self.owner(did)
+        user.bindings[did].role = "owner" if owner in (None, user.uid) else "normal"
 
     def unbound(self, user: User, did: str) -> None:
-        """A user unbound ``did``: the owner leaving ends every role relation of the device."""
-        if self.owners.get(did) == user.uid:
-            del self.owners[did]
-            for uid in self.guests.pop(did, {}):
-                self.state.users[uid].bindings[did].role = "normal"
-        else:
-            self.guests.get(did, {}).pop(user.uid, None)
+        """A user unbound ``did`` (its binding is gone): an owner leaving ends every role relation of the device."""
+        if self.owner(did) is None:
+            for other in self.state.users.values():
+                if (binding := other.bindings.get(did)) is not None and binding.role == "guest":
+                    binding.role = "normal"
 
     def _owned(self, user: User, did: str, code: int = 9093) -> None:
         self.state.device(did)
         if did not in user.bindings:
             raise ApiError(9017, did)
-        if self.owners.get(did) != user.uid:
+        if user.bindings[did].role != "owner":
             raise ApiError(code, did)
 
     def _bind_guest(self, guest: User, did: str) -> None:
         if did in guest.bindings:
             raise ApiError(9083, did)
-        self.guests.setdefault(did, {})[guest.uid] = self.state.clock.now()
-        self.state.bind(guest.uid, did)  # its role: guest
+        self.state.bind(guest.uid, did).role = "guest"
 
     # -- invitations -----------------------------------------------------------------------------------
     def share(self, user: User, body: dict[str, Any]) -> dict[str, Any]:
@@ -196,7 +194,7 @@ class SharingDesk:
         if inv.status == REFUSED or inv.type == QR:  # a QR invitation cannot be withdrawn
             raise ApiError(9089, sharing_id)
         if inv.status == ACCEPTED and inv.guest is not None:
-            self._remove_guest(inv.did, inv.guest)
+            self.state.users[inv.guest].bindings.pop(inv.did, None)
         self._set(inv, CANCELLED)
 
     def answer(self, user: User, sharing_id: str, status: int) -> None:
@@ -218,7 +216,7 @@ class SharingDesk:
             raise ApiError(9089, str(inv.id))
         if inv.expired_at <= self.state.clock.now():
             raise ApiError(9088, str(inv.id))
-        if self.owners.get(inv.did) != inv.owner:
+        if self.owner(inv.did) != inv.owner:
             raise ApiError(9090, inv.did)
 
     def _set(self, inv: Invitation, status: int) -> None:
@@ -262,35 +260,8 @@ class SharingDesk:
     def transfer(self, user: User, did: str, uid: str) -> None:
         """POST /app/sharing/{did}/transfer: the owner hands the device to one of its guests and becomes a guest."""
         self._owned(user, did)
-        guests = self.guests.get(did, {})
-        if uid not in guests:
+        heir = self.state.users.get(uid)
+        binding = heir.bindings.get(did) if heir is not None else None
+        if binding is None or binding.role != "guest":
             raise ApiError(9096, uid)
-        del guests[uid]
-        guests[user.uid] = self.state.clock.now()
-        self.owners[did] = uid
-        self.state.users[uid].bindings[did].role = "owner"
-        user.bindings[did].role = "guest"
-
-    # -- guests ----------------------------------------------------------------------------------------
-    def guest_list(self, user: User, did: str) -> list[dict[str, Any]]:
-        """GET /app/{did}/bindings: the device's guests, contacts masked; owner only."""
-        self._owned(user, did)
-        rows = []
-        for uid, since in self.guests.get(did, {}).items():
-            guest = self.state.users[uid]
-            rows.append({"uid": uid, "username": mask(guest.username), "phone": mask(guest.phone),
-                         "email": mask(guest.email), "created_at": iso_z(since)})
-        return rows
-
-    def remove_guest(self, user: User, did: str, uid: str) -> None:
-        """DELETE /app/{did}/bindings: the owner unbinds one guest (never itself: 9095)."""
-        self._owned(user, did)
-        if uid == user.uid:
-            raise ApiError(9095, uid)
-        if uid not in self.guests.get(did, {}):
-            raise ApiError(9096, uid)
-        self._remove_guest(did, uid)
-
-    def _remove_guest(self, did: str, uid: str) -> None:
-        self.guests.get(did, {}).pop(uid, None)
-        self.state.users[uid].bindings.pop(did, None)
+        binding.role, user.bindings[did].role = "owner", "guest"

@@ -21,6 +21,7 @@ from .datapoints import Product, demo_product, load_product
 from .device_tasks import TaskBook
 from .errors import ApiError
 from .groups import GroupBook
+from .history import History
 from .records import Endpoint, device_record
 from .scenes import SceneBook
 from .scheduler import Command, Schedule, iso_seconds
@@ -130,6 +131,7 @@ class State:
         self.groups = GroupBook(self)
         self.tasks = TaskBook(self)
         self.scenes = SceneBook(self)
+        self.history = History()
         product = (load_product(config.product_file, secret=config.product_secret) if config.product_file
                    else demo_product(config.product_key, config.product_secret))
         self.default_product = self.add_product(product, name=None if config.product_file else DEMO_PRODUCT_NAME).key
@@ -404,6 +406,7 @@ class State:
         device.attrs.update(checked)
         device.updated_at = int(self.clock.now() if at is None else at)
         device.commands += 1
+        self.history.control(did, user.uid, attrs, self.clock.now() if at is None else at)
 
     def control_raw(self, user: User, did: str, raw: list[int]) -> None:
         """Control by raw bytes: they reach an online bound device unchanged."""
@@ -412,6 +415,7 @@ class State:
             raise ApiError(9042, did)
         device.last_raw = raw
         device.commands += 1
+        self.history.control(did, user.uid, raw, self.clock.now())
 
     # -- schedules -------------------------------------------------------------------------------------
     def new_schedule_id(self) -> str:
@@ -552,6 +556,7 @@ class State:
         device = self.device(did)
         if device.online != online:
             device.state_last_timestamp = int(self.clock.now())
+            self.history.online(did, online, self.clock.now())
         device.online = online
         if online and not device.updated_at:
             device.updated_at = int(self.clock.now())
