@@ -39,6 +39,7 @@ from .models import (
     ScheduleLog,
     Token,
 )
+from .products import Datapoint, Product
 from .retry import RetryPolicy
 from .session import REGIONS, Session
 from .throttling import Pacer, RateLimiter
@@ -57,6 +58,7 @@ __all__ = [
     "BulkError",
     "BulkReport",
     "Captcha",
+    "Datapoint",
     "Device",
     "DeviceData",
     "DeviceDisabledError",
@@ -68,6 +70,7 @@ __all__ = [
     "MemoryTokenStore",
     "Outcome",
     "Pacer",
+    "Product",
     "Progress",
     "RateLimiter",
     "RetryPolicy",
