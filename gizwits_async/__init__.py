@@ -34,10 +34,13 @@ from .models import (
     Captcha,
     Device,
     DeviceData,
+    Guest,
+    RawRecord,
     Schedule,
     ScheduledCommand,
     ScheduleLog,
     Token,
+    User,
 )
 from .products import Datapoint, Product
 from .retry import RetryPolicy
@@ -67,12 +70,14 @@ __all__ = [
     "DeviceOfflineError",
     "ErrorCode",
     "GizwitsError",
+    "Guest",
     "MemoryTokenStore",
     "Outcome",
     "Pacer",
     "Product",
     "Progress",
     "RateLimiter",
+    "RawRecord",
     "RetryPolicy",
     "Schedule",
     "ScheduleLog",
@@ -86,6 +91,7 @@ __all__ = [
     "TokenError",
     "TokenStore",
     "TransportError",
+    "User",
     "ValidationError",
     "__version__",
 ]

@@ -19,6 +19,7 @@ from .clock import Clock
 from .config import EmulatorConfig
 from .datapoints import Product, demo_product, load_product
 from .errors import ApiError
+from .history import History
 from .records import Endpoint, device_record
 from .scheduler import Command, Schedule, iso_seconds
 
@@ -120,6 +121,7 @@ class State:
         self.schedules: dict[str, Schedule] = {}
         self._due: list[tuple[float, int, str]] = []  # heap of (due, sequence, schedule id)
         self._sequence = 0
+        self.history = History()
         product = (load_product(config.product_file, secret=config.product_secret) if config.product_file
                    else demo_product(config.product_key, config.product_secret))
         self.default_product = self.add_product(product, name=None if config.product_file else DEMO_PRODUCT_NAME).key
@@ -391,6 +393,7 @@ class State:
         device.attrs.update(checked)
         device.updated_at = int(self.clock.now() if at is None else at)
         device.commands += 1
+        self.history.control(did, user.uid, attrs, self.clock.now() if at is None else at)
 
     def control_raw(self, user: User, did: str, raw: list[int]) -> None:
         """Control by raw bytes: they reach an online bound device unchanged."""
@@ -399,6 +402,7 @@ class State:
             raise ApiError(9042, did)
         device.last_raw = raw
         device.commands += 1
+        self.history.control(did, user.uid, raw, self.clock.now())
 
     # -- schedules -------------------------------------------------------------------------------------
     def new_schedule_id(self) -> str:
@@ -537,6 +541,7 @@ class State:
         device = self.device(did)
         if device.online != online:
             device.state_last_timestamp = int(self.clock.now())
+            self.history.online(did, online, self.clock.now())
         device.online = online
         if online and not device.updated_at:
             device.updated_at = int(self.clock.now())
