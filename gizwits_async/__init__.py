@@ -8,6 +8,7 @@
 """
 
 from .auth import LockingTokenStore, MemoryTokenStore, TokenStore
+from .automation_models import DeviceSchedule, Group, GroupChange, Scene, SceneStatus, SceneTask
 from .errors import (
     APIError,
     AttrInvalidError,
@@ -18,6 +19,7 @@ from .errors import (
     DeviceOfflineError,
     ErrorCode,
     GizwitsError,
+    PermissionDeniedError,
     ServerError,
     SessionClosedError,
     ThrottledError,
@@ -35,15 +37,19 @@ from .models import (
     Captcha,
     Device,
     DeviceData,
+    Guest,
+    RawRecord,
     Schedule,
     ScheduledCommand,
     ScheduleLog,
     Token,
+    User,
 )
 from .products import Datapoint, Product
 from .redis_limiter import RedisRateLimiter
 from .retry import RetryPolicy
 from .session import REGIONS, Session
+from .sharing_models import QrInvitation, Sharing, SharingStatus
 from .stores import FileTokenStore, RedisTokenStore
 from .throttling import Pacer, RateLimiter
 from .transport import Timeout
@@ -68,25 +74,37 @@ __all__ = [
     "DeviceNotBoundError",
     "DeviceNotFoundError",
     "DeviceOfflineError",
+    "DeviceSchedule",
     "ErrorCode",
     "FileTokenStore",
     "GizwitsError",
+    "Group",
+    "GroupChange",
+    "Guest",
     "LockingTokenStore",
     "MemoryTokenStore",
     "Outcome",
     "Pacer",
+    "PermissionDeniedError",
     "Product",
     "Progress",
+    "QrInvitation",
     "RateLimiter",
+    "RawRecord",
     "RedisRateLimiter",
     "RedisTokenStore",
     "RetryPolicy",
+    "Scene",
+    "SceneStatus",
+    "SceneTask",
     "Schedule",
     "ScheduleLog",
     "ScheduledCommand",
     "ServerError",
     "Session",
     "SessionClosedError",
+    "Sharing",
+    "SharingStatus",
     "ThrottledError",
     "Timeout",
     "Token",
@@ -94,6 +112,7 @@ __all__ = [
     "TokenStore",
     "TokenStoreError",
     "TransportError",
+    "User",
     "ValidationError",
     "__version__",
 ]

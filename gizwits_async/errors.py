@@ -19,6 +19,7 @@ __all__ = [
     "DeviceOfflineError",
     "ErrorCode",
     "GizwitsError",
+    "PermissionDeniedError",
     "ServerError",
     "SessionClosedError",
     "ThrottledError",
@@ -28,6 +29,7 @@ __all__ = [
     "ValidationError",
     "error_from_response",
     "error_key",
+    "http_status",
     "is_permanent",
 ]
 
@@ -227,6 +229,13 @@ class DeviceDisabledError(APIError):
     """9023: the device is disabled."""
 
 
+class PermissionDeniedError(APIError):
+    """The user's role on the device forbids the call: not its owner, not a guest, not the receiver.
+
+    Codes 9081, 9092, 9093, 9095, 9096, 9100 and 9101.
+    """
+
+
 _BY_CODE: dict[int, type[APIError]] = {
     ErrorCode.USER_NOT_EXIST: AuthenticationError,
     ErrorCode.USERNAME_PASSWORD_ERROR: AuthenticationError,
@@ -239,6 +248,13 @@ _BY_CODE: dict[int, type[APIError]] = {
     ErrorCode.ATTR_INVALID: AttrInvalidError,
     ErrorCode.DEVICE_NOT_BOUND: DeviceNotBoundError,
     ErrorCode.DEVICE_DISABLED: DeviceDisabledError,
+    ErrorCode.ONLY_OWNER_CAN_SHARE: PermissionDeniedError,
+    ErrorCode.ONLY_OWNER_CAN_BIND: PermissionDeniedError,
+    ErrorCode.ONLY_OWNER_CAN_OPERATE: PermissionDeniedError,
+    ErrorCode.OWNER_CANNOT_UNBIND_SELF: PermissionDeniedError,
+    ErrorCode.ONLY_GUEST_CAN_CHECK_QRCODE: PermissionDeniedError,
+    ErrorCode.ONLY_SELF_CAN_MODIFY_ALIAS: PermissionDeniedError,
+    ErrorCode.ONLY_RECEIVER_CAN_MARK_MESSAGE: PermissionDeniedError,
 }
 
 #: Codes after which the same request for the same device fails again however long one waits: the device or the
@@ -256,6 +272,26 @@ PERMANENT_CODES = frozenset({
 def is_permanent(error: BaseException) -> bool:
     """Whether retrying the same call later cannot help: bad input, or a code of `PERMANENT_CODES`."""
     return isinstance(error, ValidationError) or (isinstance(error, APIError) and error.code in PERMANENT_CODES)
+
+
+#: What a failure means for the caller of an application's own HTTP API (first match wins; else 502).
+_HTTP_STATUS: tuple[tuple[type[GizwitsError], int], ...] = (
+    (ValidationError, 422),  # the caller's command is wrong, found before sending
+    (AttrInvalidError, 422),  # the caller's values, refused by the server
+    (DeviceNotFoundError, 404),
+    (DeviceNotBoundError, 404),
+    (DeviceOfflineError, 409),
+    (DeviceDisabledError, 409),
+    (ThrottledError, 429),
+    (TransportError, 504),
+)
+
+
+def http_status(error: BaseException) -> int:
+    """The status a web application in front of this library should answer for ``error``, by what it means:
+    422 a bad command (bad input, values refused: 9025), 404 an unknown or unbound device, 409 an offline or
+    disabled device, 429 throttled, 504 the service unreachable, 502 any other failure upstream."""
+    return next((status for cls, status in _HTTP_STATUS if isinstance(error, cls)), 502)
 
 
 def error_key(error: BaseException) -> str:
