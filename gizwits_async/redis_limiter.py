@@ -1,12 +1,12 @@
 """`RedisRateLimiter`: one request budget shared by every process of an application, kept in Redis.
 
-Each request start reserves the next free slot in one Lua script run atomically by Redis on its own clock, so
-processes on different hosts agree without any other coordination. Slots are spaced ``1/rate`` apart with no
-initial burst, and the slot after the last ``floor(rate)`` ones comes at least one second (plus ``margin``)
-after the first of them: never more than ``rate`` starts in any one-second window, as with the in-process
-limiter. ``margin`` absorbs what happens between the reservation and the request reaching the server (a late
-wake-up, a busy core): it keeps the rule true at the server for delays up to ``margin``, at the cost of about
-``margin`` seconds per second of throughput.
+Each request start reserves the next free slot in one Lua script run atomically by Redis on its own clock (a
+GCRA without burst: one key holds the next free slot), so processes on different hosts agree without any other
+coordination. Slots are evenly spaced, ``max(1 / rate, (1 + margin) / floor(rate))`` seconds apart, with no
+initial burst: any ``floor(rate) + 1`` starts span more than one second plus ``margin``, so there are never more
+than ``rate`` starts in any one-second window, as with the in-process limiter. ``margin`` absorbs what happens
+between the reservation and the request reaching the server (a late wake-up, a busy core): it keeps the rule
+true at the server for delays up to ``margin``, at the cost of about ``margin`` of the throughput.
 
 A Redis outage never hangs or stops the application: it fails open. When Redis does not answer within
 ``timeout`` or refuses, the process paces itself with a local limiter at ``outage_rate`` (default ``rate``:
@@ -29,31 +29,33 @@ from .validation import check_positive
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-__all__ = ["RedisRateLimiter"]
+__all__ = ["RedisRateLimiter", "spacing_us"]
 
 logger = logging.getLogger("gizwits_async")
 
-#: KEYS[1]: a list of the last n reserved slots, newest first (microseconds on Redis's clock).
-#: ARGV: the spacing, n = floor(rate), the window (one second plus the margin), all in microseconds.
-#: Returns how long the caller waits for its slot, in microseconds. Slots are formatted with %.0f because
-#: Lua would otherwise turn a 16-digit number into "1.7e+15" on its way to Redis.
+#: KEYS[1]: the next free slot (microseconds on Redis's clock). ARGV[1]: the spacing in whole microseconds.
+#: Returns how long the caller waits for its slot, in microseconds. The slot is written with %.0f because Lua
+#: would otherwise turn a 16-digit number into "1.7e+15" on its way to Redis.
 _RESERVE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local spacing, n, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local spacing = tonumber(ARGV[1])
 local slot = now
-local newest = redis.call('LINDEX', KEYS[1], 0)
-if newest then
-    slot = math.max(slot, tonumber(newest) + spacing)
+local free = redis.call('GET', KEYS[1])
+if free then
+    slot = math.max(now, tonumber(free))
 end
-if redis.call('LLEN', KEYS[1]) >= n then
-    slot = math.max(slot, tonumber(redis.call('LINDEX', KEYS[1], n - 1)) + window)
-end
-redis.call('LPUSH', KEYS[1], string.format('%.0f', slot))
-redis.call('LTRIM', KEYS[1], 0, n - 1)
-redis.call('PEXPIRE', KEYS[1], math.ceil((slot - now + window) / 1000) + 1000)
+local expiry_ms = math.ceil((slot - now + spacing) / 1000) + 1000
+redis.call('SET', KEYS[1], string.format('%.0f', slot + spacing), 'PX', expiry_ms)
 return slot - now
 """
+
+
+
+def spacing_us(rate: float, margin: float) -> int:
+    """Microseconds between two starts: ``max(1 / rate, (1 + margin) / floor(rate))``, rounded up (rounding
+    down would let ``floor(rate) + 1`` starts fit in a second)."""
+    return math.ceil(1e6 * max(1.0 / rate, (1.0 + margin) / max(1, math.floor(rate))))
 
 
 class RedisRateLimiter:
@@ -83,7 +85,7 @@ class RedisRateLimiter:
         self.key = redis_key(key, appid=appid)
         self.timeout = check_positive(timeout, "timeout (seconds)")
         self.retry_after = check_positive(retry_after, "retry_after (seconds)")
-        self._args = (1e6 / self.rate, max(1, math.floor(self.rate)), 1e6 * (1.0 + margin))
+        self.spacing_us = spacing_us(self.rate, margin)
         self._reserve = redis.register_script(_RESERVE)
         self._local = RateLimiter(self.rate if outage_rate is None else outage_rate)
         self._outage = outage_errors()
@@ -105,7 +107,7 @@ class RedisRateLimiter:
         """Seconds to wait for the reserved slot, or None when Redis failed (then marked down for a while)."""
         try:
             async with asyncio.timeout(self.timeout):
-                waited: int = await self._reserve(keys=[self.key], args=list(self._args))
+                waited: int = await self._reserve(keys=[self.key], args=[self.spacing_us])
         except self._outage as exc:
             if self._down_until is None:
                 logger.warning("Redis rate limiter %s unavailable (%s: %s): pacing this process alone at "

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from redis_server import free_port, redis_binary, redis_server_on
 
 import gizwits_async as gizwits
+from gizwits_async.redis_limiter import spacing_us
 
 
 def busiest_second(starts: list[float]) -> int:
@@ -54,6 +55,16 @@ async def test_a_fractional_rate_keeps_the_window_rule(redis_client: Redis) -> N
         starts.append(time.monotonic())
     assert busiest_second(starts) <= 2  # spacing alone (0.4 s) would allow 3
     assert starts[2] - starts[0] >= 0.99
+
+
+@pytest.mark.parametrize(("rate", "margin", "spacing"), [
+    (100, 0, 10_000), (100, 0.02, 10_200), (3, 0, 333_334), (2.5, 0, 500_000), (2.5, 0.02, 510_000),
+    (0.5, 0, 2_000_000), (20_000, 0.02, 51), (1e9, 0, 1),
+])
+def test_spacing(rate: float, margin: float, spacing: int) -> None:
+    assert spacing_us(rate, margin) == spacing
+    # any floor(rate) + 1 evenly spaced starts span at least a second plus the margin
+    assert max(1, int(rate)) * spacing >= 1e6 * (1 + margin)
 
 
 def test_bad_arguments(redis_client: Redis) -> None:
