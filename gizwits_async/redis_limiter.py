@@ -33,23 +33,22 @@ __all__ = ["RedisRateLimiter", "spacing_us"]
 
 logger = logging.getLogger("gizwits_async")
 
-#: KEYS[1]: the next free slot (microseconds on Redis's clock). ARGV[1]: the spacing in whole microseconds.
-#: Returns how long the caller waits for its slot, in microseconds. The slot is written with %.0f because Lua
-#: would otherwise turn a 16-digit number into "1.7e+15" on its way to Redis.
+#: KEYS[1]: the next free slot (microseconds on Redis's clock). ARGV: the spacing in whole microseconds, and
+#: how many consecutive slots to reserve. Returns how long until the first of them, in microseconds. The slot
+#: is written with %.0f because Lua would otherwise turn a 16-digit number into "1.7e+15" on its way to Redis.
 _RESERVE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local spacing = tonumber(ARGV[1])
+local spacing, count = tonumber(ARGV[1]), tonumber(ARGV[2])
 local slot = now
 local free = redis.call('GET', KEYS[1])
 if free then
     slot = math.max(now, tonumber(free))
 end
-local expiry_ms = math.ceil((slot - now + spacing) / 1000) + 1000
-redis.call('SET', KEYS[1], string.format('%.0f', slot + spacing), 'PX', expiry_ms)
+local after = slot + count * spacing
+redis.call('SET', KEYS[1], string.format('%.0f', after), 'PX', math.ceil((after - now) / 1000) + 1000)
 return slot - now
 """
-
 
 
 def spacing_us(rate: float, margin: float) -> int:
@@ -90,10 +89,13 @@ class RedisRateLimiter:
         self._local = RateLimiter(self.rate if outage_rate is None else outage_rate)
         self._outage = outage_errors()
         self._down_until: float | None = None  # set while Redis is considered down (monotonic seconds)
+        #: Starts waiting for the next reservation, and the task making it (while there is one).
+        self._queue: list[asyncio.Future[float | None]] = []
+        self._reserver: asyncio.Task[None] | None = None
 
     async def wait(self) -> None:
         """Return when the next request may start."""
-        delay = await self._reserve_slot() if self._redis_due() else None
+        delay = await self._shared_delay() if self._redis_due() else None
         if delay is None:
             await self._local.wait()
         elif delay > 0:
@@ -103,11 +105,46 @@ class RedisRateLimiter:
         """Whether to ask Redis: always, except for ``retry_after`` seconds after it failed."""
         return self._down_until is None or time.monotonic() >= self._down_until
 
-    async def _reserve_slot(self) -> float | None:
-        """Seconds to wait for the reserved slot, or None when Redis failed (then marked down for a while)."""
+    def _shared_delay(self) -> asyncio.Future[float | None]:
+        """This start's wait in seconds (None while Redis is unusable).
+
+        Starts queue here while a reservation is in flight and the next Redis call reserves consecutive slots
+        for all of them: a Redis round trip costs about as much as a request, so one per start would halve a
+        busy process's throughput. A start cancelled meanwhile leaves its slot unused.
+        """
+        turn: asyncio.Future[float | None] = asyncio.get_running_loop().create_future()
+        self._queue.append(turn)
+        if self._reserver is None:
+            self._reserver = asyncio.create_task(self._reserve_queued())
+        return turn
+
+    async def _reserve_queued(self) -> None:
+        """Reserve slots for the queued starts, one Redis call per batch, until none is left."""
+        batch: list[asyncio.Future[float | None]] = []
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                first = await self._reserve_slots(len(batch))
+                for index, turn in enumerate(batch):
+                    if not turn.done():
+                        turn.set_result(None if first is None else first + index * self.spacing_us / 1e6)
+        except BaseException as exc:  # cancelled with its event loop, or a bug: no start may wait forever
+            for turn in (*batch, *self._queue):
+                if turn.done():
+                    continue
+                if isinstance(exc, asyncio.CancelledError):
+                    turn.cancel()
+                else:
+                    turn.set_exception(exc)
+            raise
+        finally:
+            self._reserver = None
+
+    async def _reserve_slots(self, count: int) -> float | None:
+        """Seconds until the first of ``count`` reserved slots, or None when Redis failed (then marked down)."""
         try:
             async with asyncio.timeout(self.timeout):
-                waited: int = await self._reserve(keys=[self.key], args=[self.spacing_us])
+                waited: int = await self._reserve(keys=[self.key], args=[self.spacing_us, count])
         except self._outage as exc:
             if self._down_until is None:
                 logger.warning("Redis rate limiter %s unavailable (%s: %s): pacing this process alone at "

@@ -57,6 +57,40 @@ async def test_a_fractional_rate_keeps_the_window_rule(redis_client: Redis) -> N
     assert starts[2] - starts[0] >= 0.99
 
 
+async def _reservations(redis: Redis) -> int:
+    """How many times the reservation script ran on this server so far."""
+    stats = await redis.info("commandstats")
+    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("evalsha", "eval"))
+
+
+async def test_concurrent_starts_of_one_process_share_reservations(redis_client: Redis) -> None:
+    limiter = gizwits.RedisRateLimiter(redis_client, 1e6, appid="app")
+    before = await _reservations(redis_client)
+    for _ in range(3):
+        await asyncio.gather(*(limiter.wait() for _ in range(100)))
+    assert await _reservations(redis_client) - before <= 3 * 3  # a few calls per 100 starts, not 100
+
+
+async def test_cancelled_starts_leave_the_others_paced(redis_client: Redis) -> None:
+    limiter = gizwits.RedisRateLimiter(redis_client, 20, appid="app")
+    starts: list[float] = []
+
+    async def start() -> None:
+        await limiter.wait()
+        starts.append(time.monotonic())
+
+    tasks = [asyncio.create_task(start()) for _ in range(40)]
+    await asyncio.sleep(0.1)
+    for task in tasks[::2]:
+        task.cancel()
+    async with asyncio.timeout(10):
+        await asyncio.gather(*tasks, return_exceptions=True)
+    cancelled = sum(task.cancelled() for task in tasks)
+    assert cancelled >= 19  # the first start had its slot at once: it may have been done already
+    assert len(starts) == 40 - cancelled and busiest_second(starts) <= 20
+    assert limiter._reserver is None  # no reservation left in flight
+
+
 @pytest.mark.parametrize(("rate", "margin", "spacing"), [
     (100, 0, 10_000), (100, 0.02, 10_200), (3, 0, 333_334), (2.5, 0, 500_000), (2.5, 0.02, 510_000),
     (0.5, 0, 2_000_000), (20_000, 0.02, 51), (1e9, 0, 1),
