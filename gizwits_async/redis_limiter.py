@@ -95,18 +95,20 @@ class RedisRateLimiter:
 
     async def wait(self) -> None:
         """Return when the next request may start."""
-        delay = await self._shared_delay() if self._redis_due() else None
-        if delay is None:
+        slot = await self._shared_slot() if self._redis_due() else None
+        if slot is None:
             await self._local.wait()
-        elif delay > 0:
+            return
+        delay = slot - asyncio.get_running_loop().time()
+        if delay > 0:  # no timer when the slot has passed while the start waited for its turn to run
             await asyncio.sleep(delay)
 
     def _redis_due(self) -> bool:
         """Whether to ask Redis: always, except for ``retry_after`` seconds after it failed."""
         return self._down_until is None or time.monotonic() >= self._down_until
 
-    def _shared_delay(self) -> asyncio.Future[float | None]:
-        """This start's wait in seconds (None while Redis is unusable).
+    def _shared_slot(self) -> asyncio.Future[float | None]:
+        """When this start may go, on the event loop's clock (None while Redis is unusable).
 
         Starts queue here while a reservation is in flight and the next Redis call reserves consecutive slots
         for all of them: a Redis round trip costs about as much as a request, so one per start would halve a
@@ -125,6 +127,8 @@ class RedisRateLimiter:
             while self._queue:
                 batch, self._queue = self._queue, []
                 first = await self._reserve_slots(len(batch))
+                if first is not None:
+                    first += asyncio.get_running_loop().time()
                 for index, turn in enumerate(batch):
                     if not turn.done():
                         turn.set_result(None if first is None else first + index * self.spacing_us / 1e6)
