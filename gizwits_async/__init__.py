@@ -8,6 +8,7 @@
 """
 
 from .auth import MemoryTokenStore, TokenStore
+from .automation_models import DeviceSchedule, Group, GroupChange, Scene, SceneStatus, SceneTask
 from .errors import (
     APIError,
     AttrInvalidError,
@@ -18,6 +19,7 @@ from .errors import (
     DeviceOfflineError,
     ErrorCode,
     GizwitsError,
+    PermissionDeniedError,
     ServerError,
     SessionClosedError,
     ThrottledError,
@@ -45,6 +47,7 @@ from .models import (
 from .products import Datapoint, Product
 from .retry import RetryPolicy
 from .session import REGIONS, Session
+from .sharing_models import QrInvitation, Sharing, SharingStatus
 from .throttling import Pacer, RateLimiter
 from .transport import Timeout
 
@@ -68,23 +71,33 @@ __all__ = [
     "DeviceNotBoundError",
     "DeviceNotFoundError",
     "DeviceOfflineError",
+    "DeviceSchedule",
     "ErrorCode",
     "GizwitsError",
+    "Group",
+    "GroupChange",
     "Guest",
     "MemoryTokenStore",
     "Outcome",
     "Pacer",
+    "PermissionDeniedError",
     "Product",
     "Progress",
+    "QrInvitation",
     "RateLimiter",
     "RawRecord",
     "RetryPolicy",
+    "Scene",
+    "SceneStatus",
+    "SceneTask",
     "Schedule",
     "ScheduleLog",
     "ScheduledCommand",
     "ServerError",
     "Session",
     "SessionClosedError",
+    "Sharing",
+    "SharingStatus",
     "ThrottledError",
     "Timeout",
     "Token",
