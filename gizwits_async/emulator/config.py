@@ -30,3 +30,6 @@ class EmulatorConfig:
     seed: int = 0
     m2m_host: str = "m2m.gizwits.com"
     m2m_port: int = 3128
+    #: How many ports the push endpoint listens on when served (the REST port and more): devices are spread
+    #: over them, as the real service spreads them over m2m hosts, so a client needs one socket per port.
+    push_ports: int = 2

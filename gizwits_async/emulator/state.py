@@ -10,7 +10,7 @@ import hashlib
 import heapq
 import random
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -69,6 +69,8 @@ class Device:
     next_drift: float = 0.0
     commands: int = 0
     last_raw: list[int] | None = None
+    #: Which of the push endpoint's ports serves the device (devices are spread over them in turn).
+    push_slot: int = 0
 
 
 class State:
@@ -88,6 +90,12 @@ class State:
         self.schedules: dict[str, Schedule] = {}
         self._due: list[tuple[float, int, str]] = []  # heap of (due, sequence, schedule id)
         self._sequence = 0
+        #: Called with (did, what, value) after a device changed: "attrs" (the changed values), "online" (bool),
+        #: "bound" ((uid, bool)). The push endpoint listens here.
+        self.listeners: list[Callable[[str, str, Any], None]] = []
+        #: Where the push endpoint listens, set when the emulator is served (the seed's example until then).
+        self.push_host = config.m2m_host
+        self.push_ports = [config.m2m_port]
         self.add_product(demo_product(config.product_key))
         self.add_user(config.username, config.password)
         for _ in range(config.devices):
@@ -272,12 +280,25 @@ class State:
         now = self.clock.now()
         if now < device.next_drift or not device.online:
             return
+        changed = {}
         for dp in self.products[device.product_key].datapoints.values():
             if not dp.writable and dp.type in ("uint8", "uint16", "uint32"):
                 step = self.rng.choice((-1, 1))
-                device.attrs[dp.name] = min(max(device.attrs[dp.name] + step, dp.min), dp.upper)
+                changed[dp.name] = device.attrs[dp.name] = min(max(device.attrs[dp.name] + step, dp.min), dp.upper)
         device.updated_at = int(now)
         device.next_drift = now + self.config.drift_interval
+        self._tell(device.did, "attrs", changed)
+
+    def drift_devices(self, dids: Iterable[str]) -> None:
+        """Let those of ``dids`` that drift and are due do so now (the push endpoint's ticker calls this)."""
+        for did in dids:
+            device = self.devices.get(did)
+            if device is not None and device.drift:
+                self._drift(device)
+
+    def _tell(self, did: str, what: str, value: Any) -> None:
+        for listener in self.listeners:
+            listener(did, what, value)
 
     def list_bindings(self, user: User, *, show_disabled: bool, limit: int, skip: int) -> list[dict[str, Any]]:
         """D2: the user's devices in bind order, disabled ones only with `show_disabled`."""
@@ -293,14 +314,20 @@ class State:
                     "mac": device.mac,
                     "is_online": device.online,
                     "passcode": device.passcode,
-                    "host": self.config.m2m_host,
+                    "host": self.push_host,
                     "port": self.config.m2m_port,
+                    "ws_port": self.push_port(device),
+                    "wss_port": self.push_port(device),
                     "remark": remark,
                     "is_disabled": device.is_disabled,
                     "type": device.type,
                 }
             )
         return rows[skip : skip + limit]
+
+    def push_port(self, device: Device) -> int:
+        """The port of the push endpoint that serves ``device``."""
+        return self.push_ports[device.push_slot % len(self.push_ports)]
 
     def bind_devices(self, user: User, requests: Iterable[tuple[str, str, str]]) -> dict[str, list[str]]:
         """D3: (did, passcode, remark) items; an unknown did or a wrong passcode lands in `failed`."""
@@ -312,6 +339,7 @@ class State:
                 continue
             user.bindings[did] = remark
             result["success"].append(did)
+            self._tell(did, "bound", (user.uid, True))
         return result
 
     def unbind_devices(self, user: User, dids: Iterable[str]) -> dict[str, list[str]]:
@@ -320,6 +348,8 @@ class State:
         for did in dids:
             bound = user.bindings.pop(did, None) is not None
             result["success" if bound else "failed"].append(did)
+            if bound:
+                self._tell(did, "bound", (user.uid, False))
         return result
 
     def _controllable(self, user: User, did: str) -> Device:
@@ -339,6 +369,7 @@ class State:
         device.attrs.update(checked)
         device.updated_at = int(self.clock.now() if at is None else at)
         device.commands += 1
+        self._tell(did, "attrs", checked)
 
     def control_raw(self, user: User, did: str, raw: list[int]) -> None:
         """C2: raw bytes reach an online bound device unchanged."""
@@ -456,6 +487,7 @@ class State:
             updated_at=int(self.clock.now()) if online else 0,
             drift=drift,
             next_drift=self.clock.now() + self.config.drift_interval,
+            push_slot=len(self.devices),
         )
         self.devices[device.did] = device
         return device
@@ -463,14 +495,19 @@ class State:
     def bind(self, username: str, did: str, remark: str = "") -> None:
         """Bind `did` to the user (no passcode needed)."""
         self.device(did)
-        self.user(username).bindings[did] = remark
+        user = self.user(username)
+        user.bindings[did] = remark
+        self._tell(did, "bound", (user.uid, True))
 
     def set_online(self, did: str, online: bool) -> None:
         """Bring a device on or off line; a device coming online for the first time reports."""
         device = self.device(did)
+        changed = device.online != online
         device.online = online
         if online and not device.updated_at:
             device.updated_at = int(self.clock.now())
+        if changed:
+            self._tell(did, "online", online)
 
     def set_disabled(self, did: str, disabled: bool) -> None:
         """Disable a device: hidden from D2 unless show_disabled, refused by control (9023)."""
