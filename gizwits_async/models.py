@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -127,9 +128,54 @@ class Captcha:
         return cls(str(body["captcha_id"]), str(body["captcha_url"]))
 
 
+def _read_only(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A record as received, read-only (a shallow copy: the caller's dict may change later)."""
+    return MappingProxyType(dict(record))
+
+
+def _raw_field() -> Any:
+    # Kept out of repr (it may hold a passcode), of eq and of hash (a mapping is not hashable).
+    return attrs.field(factory=dict, converter=_read_only, repr=False, eq=False)
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _opt_int(value: Any) -> int | None:
+    """An optional whole number; the service writes some as strings ("8880")."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"not an integer: {value!r}")
+    return int(value)
+
+
+def _opt_bool(value: Any) -> bool | None:
+    """An optional flag: true/false, or 0/1 as older firmware reports it."""
+    if value is None or isinstance(value, bool):
+        return value
+    if value in (0, 1):
+        return bool(value)
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _labels(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ValueError(f"dev_label must be a list, got {value!r}")
+    return tuple(str(label) for label in value)
+
+
 @attrs.frozen
 class Device:
-    """A device bound to the user (D2). The passcode stays out of repr."""
+    """A device bound to the user, as the bindings list and the device details describe it.
+
+    Fields the service did not send are None (the first ten keep their historical defaults). ``raw`` is the
+    whole record as received, read-only, so that nothing the service sends is lost. The passcode stays out of
+    repr, and so does ``raw``, which holds it too.
+    """
 
     did: str
     product_key: str = ""
@@ -141,33 +187,84 @@ class Device:
     remark: str = ""
     is_disabled: bool = False
     type: str = "normal"
+    #: The name the user gave the device ("Living room"); per user.
+    dev_alias: str | None = None
+    #: The user's labels for the device; per user.
+    dev_label: tuple[str, ...] | None = None
+    product_name: str | None = None
+    #: MQTT over TLS; ``port`` is plain MQTT.
+    port_s: int | None = None
+    #: The push (WebSocket) ports on ``host``: ``ws_port`` plain, ``wss_port`` TLS.
+    ws_port: int | None = None
+    wss_port: int | None = None
+    #: The user's relation to the device: "special", "owner", "guest" or "normal".
+    role: str | None = None
+    is_sandbox: bool | None = None
+    protoc: int | None = None
+    proto_ver: str | None = None
+    wifi_soft_version: str | None = None
+    wifi_hard_version: str | None = None
+    mcu_soft_version: str | None = None
+    mcu_hard_version: str | None = None
+    #: The gateway's did, for a sub-device.
+    gw_did: str | None = None
+    #: When the device last came online or went offline.
+    state_last_timestamp: dt.datetime | None = None
+    is_low_power: bool | None = None
+    sleep_duration: int | None = None
+    raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> Device:
-        """From one entry of ``{"devices": [...]}``."""
+        """From one entry of ``{"devices": [...]}`` or a device-details answer."""
         body = _obj(data)
-        port = body.get("port")
+        get = body.get
         return cls(
             did=str(body["did"]),
-            product_key=str(body.get("product_key") or ""),
-            mac=str(body.get("mac") or ""),
-            is_online=bool(body.get("is_online", False)),
-            passcode=str(body.get("passcode") or ""),
-            host=str(body.get("host") or ""),
-            port=int(port) if port not in (None, "") else None,
-            remark=str(body.get("remark") or ""),
-            is_disabled=bool(body.get("is_disabled", False)),
-            type=str(body.get("type") or "normal"),
+            product_key=str(get("product_key") or ""),
+            mac=str(get("mac") or ""),
+            is_online=bool(get("is_online", False)),
+            passcode=str(get("passcode") or ""),
+            host=str(get("host") or ""),
+            port=_opt_int(get("port")),
+            remark=str(get("remark") or ""),
+            is_disabled=bool(get("is_disabled", False)),
+            type=str(get("type") or "normal"),
+            dev_alias=_opt_str(get("dev_alias")),
+            dev_label=_labels(get("dev_label")),
+            product_name=_opt_str(get("product_name")),
+            port_s=_opt_int(get("port_s")),
+            ws_port=_opt_int(get("ws_port")),
+            wss_port=_opt_int(get("wss_port")),
+            role=_opt_str(get("role")),
+            is_sandbox=_opt_bool(get("is_sandbox")),
+            protoc=_opt_int(get("protoc")),
+            proto_ver=_opt_str(get("proto_ver")),
+            wifi_soft_version=_opt_str(get("wifi_soft_version")),
+            wifi_hard_version=_opt_str(get("wifi_hard_version")),
+            mcu_soft_version=_opt_str(get("mcu_soft_version")),
+            mcu_hard_version=_opt_str(get("mcu_hard_version")),
+            gw_did=_opt_str(get("gw_did")),
+            state_last_timestamp=timestamp(get("state_last_timestamp")),
+            is_low_power=_opt_bool(get("is_low_power")),
+            sleep_duration=_opt_int(get("sleep_duration")),
+            raw=body,
         )
 
 
 @attrs.frozen
 class DeviceData:
-    """A device's latest reported data (D1). ``updated_at`` is None when the device never reported."""
+    """A device's latest reported data (D1). ``updated_at`` is None when the device never reported.
+
+    ``raw`` is the whole answer as received, read-only. ``online`` is None when unknown (a REST reading says
+    nothing about it; `Session.watch` fills it in from push news).
+    """
 
     did: str
     updated_at: dt.datetime | None
     attrs: dict[str, Any] = attrs.field(factory=dict)
+    raw: Mapping[str, Any] = _raw_field()
+    online: bool | None = None
 
     def binary(self, name: str) -> bytes:
         """A binary datapoint's value as bytes (the wire carries it as a hex string)."""
@@ -178,7 +275,7 @@ class DeviceData:
         """From ``{"did", "updated_at", "attr": {...}}``."""
         body = _obj(data)
         values = body.get("attr") or {}
-        return cls(str(body["did"]), timestamp(body.get("updated_at")), dict(_obj(values)))
+        return cls(str(body["did"]), timestamp(body.get("updated_at")), dict(_obj(values)), body)
 
 
 @attrs.frozen
@@ -239,6 +336,8 @@ class Schedule:
     commands: tuple[ScheduledCommand, ...]
     retry_count: int = 0
     retry_task: str = "all"
+    #: The whole record as received, read-only.
+    raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> Schedule:
@@ -254,6 +353,7 @@ class Schedule:
             commands=tuple(ScheduledCommand.from_wire(c) for c in body.get("task") or []),
             retry_count=int(body.get("retry_count") or 0),
             retry_task=str(body.get("retry_task") or "all"),
+            raw=body,
         )
 
 

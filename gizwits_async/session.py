@@ -24,6 +24,7 @@ from .auth import AppTokenCache, MemoryTokenStore, TokenManager, TokenStore
 from .endpoints._base import Auth, Call
 from .endpoints.codes import REQUEST_APP_TOKEN, CodesAPI
 from .endpoints.control import ControlAPI
+from .endpoints.device_details import DeviceDetailsAPI
 from .endpoints.devices import DevicesAPI
 from .endpoints.scheduler import SchedulerAPI
 from .endpoints.users import UsersAPI
@@ -38,6 +39,7 @@ from .errors import (
 from .fanout import FanoutAPI, RateLimiter
 from .log import logger, redacted_headers
 from .models import AppToken, Token
+from .push.api import PushAPI
 from .retry import RetryPolicy, backoff, should_retry
 from .transport import AiohttpTransport, HttpxTransport, Response, Transport, make_timeout
 from .validation import check_text
@@ -90,7 +92,7 @@ def _resolve_base_url(region: str, base_url: str | None) -> str:
     return str(base_url).rstrip("/")
 
 
-class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAPI):
+class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, SchedulerAPI, FanoutAPI, PushAPI):
     """An async client of the Gizwits Open API for one application (``appid``).
 
     Safe to share between the tasks of one event loop. Use ``async with Session(...)`` or call `aclose`.

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from .errors import ApiError
 from .faults import Faults, RateLimiter
+from .records import Endpoint, endpoint_of
 from .routing import JSON, Call, Receive, Reply, Route, Router, Scope, Send, lifespan, read_body, send_response
 from .scheduler import parse_schedule
 from .state import State, User, iso_millis
@@ -80,6 +81,8 @@ class EmulatorApp:
                 Route("GET", "/app/bindings", "D2", self.bindings),
                 Route("POST", "/app/bindings", "D3", self.bind),
                 Route("DELETE", "/app/bindings", "D4", self.unbind),
+                Route("PUT", "/app/bindings/{did}", "B7", self.update_binding),
+                Route("GET", "/app/devices/{did}", "DV1", self.device_details),
                 Route(
                     "POST",
                     "/app/control/{did}",
@@ -113,7 +116,10 @@ class EmulatorApp:
             await send_response(send, status, json.dumps(error).encode())
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        call = Call(scope["method"], params, headers, scope.get("query_string", b""), body)
+        call = Call(
+            scope["method"], params, headers, scope.get("query_string", b""), body,
+            server=scope.get("server"), scheme=scope.get("scheme", "http"),
+        )
         if not route.endpoint:
             status, payload = route.handler(call)
             await send_response(send, status, json.dumps(payload).encode())
@@ -173,6 +179,12 @@ class EmulatorApp:
     # -- handlers --------------------------------------------------------------------------------------
     def _user(self, call: Call) -> User:
         return self.state.user_for_token(call.headers.get("x-gizwits-user-token"))
+
+    def _endpoint(self, call: Call) -> Endpoint:
+        """Where this request reached the emulator, unless the config names another push address."""
+        config = self.state.config
+        served = endpoint_of(call.server, call.headers.get("host"), call.scheme)
+        return Endpoint(config.m2m_host or served.host, config.m2m_port or served.port)
 
     def index(self, call: Call) -> Reply:
         """GET /: who is serving, for humans and for scripts waiting for the server to come up."""
@@ -272,8 +284,26 @@ class EmulatorApp:
             show_disabled=call.flag("show_disabled"),
             limit=call.query("limit", 20),
             skip=call.query("skip", 0),
+            endpoint=self._endpoint(call),
         )
         return 200, {"devices": rows}
+
+    def device_details(self, call: Call) -> Reply:
+        """DV1."""
+        return 200, self.state.device_details(self._user(call), call.params["did"], endpoint=self._endpoint(call))
+
+    def update_binding(self, call: Call) -> Reply:
+        """B7: at least one of remark, dev_alias (strings) and dev_label (a list of strings)."""
+        user, data = self._user(call), call.data()
+        changes: dict[str, Any] = {key: data[key] for key in ("remark", "dev_alias", "dev_label") if key in data}
+        if not changes:
+            raise ApiError(9015, "give at least one of remark, dev_alias, dev_label")
+        labels = changes.get("dev_label", [])
+        if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+            raise ApiError(9015, "dev_label must be a list of strings")
+        if not all(isinstance(changes.get(key, ""), str) for key in ("remark", "dev_alias")):
+            raise ApiError(9015, "remark and dev_alias must be strings")
+        return 200, self.state.update_binding(user, call.params["did"], changes)
 
     def _devices(self, call: Call) -> list[dict[str, Any]]:
         devices = call.data().get("devices")

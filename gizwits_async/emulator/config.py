@@ -11,6 +11,8 @@ class EmulatorConfig:
 
     Lifetimes and intervals are in seconds of the emulator's clock. `seed` makes dids, passcodes, uids and
     tokens reproducible. `drift` makes the seeded devices' read-only readings change every `drift_interval`.
+    Device records point their push address (`host`, `ws_port`, `wss_port`) at the emulator itself unless
+    `m2m_host`/`m2m_port` say otherwise.
     """
 
     appid: str = "demo-appid"
@@ -28,8 +30,9 @@ class EmulatorConfig:
     drift: bool = False
     drift_interval: float = 5
     seed: int = 0
-    m2m_host: str = "m2m.gizwits.com"
-    m2m_port: int = 3128
+    #: The push address device records carry; None: where the emulator serves (its host, its port).
+    m2m_host: str | None = None
+    m2m_port: int | None = None
     #: How many ports the push endpoint listens on when served (the REST port and more): devices are spread
     #: over them, as the real service spreads them over m2m hosts, so a client needs one socket per port.
     push_ports: int = 2

@@ -85,7 +85,7 @@ class Emulator(Generic[ClockT]):
         return serve(self.app, host, port, more_ports=self.config.push_ports - 1, on_listening=self._listening)
 
     def _listening(self, host: str, ports: list[int]) -> None:
-        self.state.push_host, self.state.push_ports = host.strip("[]"), ports
+        self.state.push_ports = ports
 
     def run(self, host: str = "127.0.0.1", port: int = 8765, on_ready: Callable[[str], None] = print) -> None:
         """Serve until SIGINT/SIGTERM (blocking); `on_ready(base_url)` is called once listening."""

@@ -31,6 +31,9 @@ class Call:
     query_string: bytes
     body: bytes
     endpoint: str = ""
+    #: The ASGI ``server`` (the address the request arrived on) and URL scheme.
+    server: tuple[str, int | None] | None = None
+    scheme: str = "http"
     _data: Any = field(default=_UNSET)
 
     def parsed(self) -> Any:

@@ -19,15 +19,29 @@ from .clock import Clock
 from .config import EmulatorConfig
 from .datapoints import Product, demo_product
 from .errors import ApiError
+from .records import Endpoint, device_record
 from .scheduler import Command, Schedule, iso_seconds
 
 OAUTH_SOURCES = ("baidu", "sina", "qq")
+#: The names seeded devices get, as users name theirs; the eleventh device is "Living room 2".
+ALIASES = ("Living room", "Kitchen", "Bedroom", "Office", "Hall", "Garage", "Bathroom", "Nursery", "Attic", "Cellar")
+DEMO_PRODUCT_NAME = "Demo Device"
 _DID_ALPHABET = string.ascii_letters + string.digits
 
 
 @dataclass
+class Binding:
+    """One user's binding of a device: what that user calls it and their role (all per user)."""
+
+    remark: str = ""
+    dev_alias: str = ""
+    dev_label: list[str] = field(default_factory=list)
+    role: str = "owner"
+
+
+@dataclass
 class User:
-    """A Gizwits account; `bindings` maps a bound did to its remark, in bind order."""
+    """A Gizwits account; `bindings` maps a bound did to the user's Binding, in bind order."""
 
     uid: str
     username: str | None = None
@@ -36,7 +50,7 @@ class User:
     phone: str | None = None
     phone_id: str | None = None
     oauth: tuple[str, str] | None = None
-    bindings: dict[str, str] = field(default_factory=dict)
+    bindings: dict[str, Binding] = field(default_factory=dict)
 
 
 @dataclass
@@ -54,7 +68,12 @@ class Token:
 
 @dataclass
 class Device:
-    """A virtual device. `updated_at` is 0 until it first reports; `commands` counts accepted controls."""
+    """A virtual device. `updated_at` is 0 until it first reports; `commands` counts accepted controls.
+
+    `alias` is the name a binding starts with (a user changes theirs with PUT /app/bindings/{did});
+    `state_last_timestamp` is when it last came online or went offline (Unix seconds). The firmware and
+    protocol fields carry what real devices report.
+    """
 
     did: str
     product_key: str
@@ -69,6 +88,18 @@ class Device:
     next_drift: float = 0.0
     commands: int = 0
     last_raw: list[int] | None = None
+    alias: str = ""
+    state_last_timestamp: int = 0
+    is_sandbox: bool = False
+    protoc: int = 3
+    proto_ver: str = "04"
+    wifi_soft_version: str = "04020024"
+    wifi_hard_version: str = "00ESP826"
+    mcu_soft_version: str = "04000003"
+    mcu_hard_version: str = "04000003"
+    gw_did: str | None = None
+    is_low_power: bool = False
+    sleep_duration: int = 0
     #: Which of the push endpoint's ports serves the device (devices are spread over them in turn).
     push_slot: int = 0
 
@@ -81,6 +112,7 @@ class State:
         self.clock = clock
         self.rng = random.Random(config.seed)
         self.products: dict[str, Product] = {}
+        self.product_names: dict[str, str] = {}
         self.devices: dict[str, Device] = {}
         self.users: dict[str, User] = {}
         self.tokens: dict[str, Token] = {}
@@ -93,10 +125,9 @@ class State:
         #: Called with (did, what, value) after a device changed: "attrs" (the changed values), "online" (bool),
         #: "bound" ((uid, bool)). The push endpoint listens here.
         self.listeners: list[Callable[[str, str, Any], None]] = []
-        #: Where the push endpoint listens, set when the emulator is served (the seed's example until then).
-        self.push_host = config.m2m_host
-        self.push_ports = [config.m2m_port]
-        self.add_product(demo_product(config.product_key))
+        #: The ports the emulator serves on (set when it is served): devices' push addresses spread over them.
+        self.push_ports: list[int] = []
+        self.add_product(demo_product(config.product_key), name=DEMO_PRODUCT_NAME)
         self.add_user(config.username, config.password)
         for _ in range(config.devices):
             self.bind(config.username, self.add_device(drift=config.drift).did)
@@ -300,34 +331,44 @@ class State:
         for listener in self.listeners:
             listener(did, what, value)
 
-    def list_bindings(self, user: User, *, show_disabled: bool, limit: int, skip: int) -> list[dict[str, Any]]:
-        """D2: the user's devices in bind order, disabled ones only with `show_disabled`."""
+    def _record(self, device: Device, binding: Binding, endpoint: Endpoint) -> dict[str, Any]:
+        name = self.product_names.get(device.product_key, device.product_key)
+        if endpoint.port in self.push_ports:  # reached on one of the served ports: spread devices over them
+            endpoint = Endpoint(endpoint.host, self.push_ports[device.push_slot % len(self.push_ports)])
+        return device_record(device, binding, name, endpoint)
+
+    def list_bindings(
+        self, user: User, *, show_disabled: bool, limit: int, skip: int, endpoint: Endpoint
+    ) -> list[dict[str, Any]]:
+        """D2: the user's devices in bind order, disabled ones only with `show_disabled`.
+
+        `endpoint` is where the emulator serves: the records' push address.
+        """
         rows = []
-        for did, remark in user.bindings.items():
+        for did, binding in user.bindings.items():
             device = self.devices[did]
             if device.is_disabled and not show_disabled:
                 continue
-            rows.append(
-                {
-                    "product_key": device.product_key,
-                    "did": did,
-                    "mac": device.mac,
-                    "is_online": device.online,
-                    "passcode": device.passcode,
-                    "host": self.push_host,
-                    "port": self.config.m2m_port,
-                    "ws_port": self.push_port(device),
-                    "wss_port": self.push_port(device),
-                    "remark": remark,
-                    "is_disabled": device.is_disabled,
-                    "type": device.type,
-                }
-            )
+            rows.append(self._record(device, binding, endpoint))
         return rows[skip : skip + limit]
 
-    def push_port(self, device: Device) -> int:
-        """The port of the push endpoint that serves ``device``."""
-        return self.push_ports[device.push_slot % len(self.push_ports)]
+    def _bound(self, user: User, did: str) -> tuple[Device, Binding]:
+        device = self.device(did)
+        binding = user.bindings.get(did)
+        if binding is None:
+            raise ApiError(9017, did)
+        return device, binding
+
+    def device_details(self, user: User, did: str, *, endpoint: Endpoint) -> dict[str, Any]:
+        """DV1: the record of one device the user has bound (9014 unknown, 9017 not bound)."""
+        return self._record(*self._bound(user, did), endpoint)
+
+    def update_binding(self, user: User, did: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """B7: change the user's remark, dev_alias and/or dev_label of `did`; returns the three as now set."""
+        _, binding = self._bound(user, did)
+        for key, value in changes.items():
+            setattr(binding, key, list(value) if key == "dev_label" else value)
+        return {"remark": binding.remark, "dev_alias": binding.dev_alias, "dev_label": list(binding.dev_label)}
 
     def bind_devices(self, user: User, requests: Iterable[tuple[str, str, str]]) -> dict[str, list[str]]:
         """D3: (did, passcode, remark) items; an unknown did or a wrong passcode lands in `failed`."""
@@ -337,7 +378,7 @@ class State:
             if device is None or device.passcode != passcode:
                 result["failed"].append(did)
                 continue
-            user.bindings[did] = remark
+            user.bindings[did] = Binding(remark, device.alias)
             result["success"].append(did)
             self._tell(did, "bound", (user.uid, True))
         return result
@@ -353,9 +394,7 @@ class State:
         return result
 
     def _controllable(self, user: User, did: str) -> Device:
-        device = self.device(did)
-        if did not in user.bindings:
-            raise ApiError(9017, did)
+        device, _ = self._bound(user, did)
         if device.is_disabled:
             raise ApiError(9023, did)
         return device
@@ -449,9 +488,10 @@ class State:
             self._plan(schedule, schedule.next_occurrence(schedule.occurrence + 1))
 
     # -- helpers for tests ("it happened elsewhere") ---------------------------------------------------
-    def add_product(self, product: Product) -> Product:
-        """Register a product (its datapoint schema)."""
+    def add_product(self, product: Product, *, name: str | None = None) -> Product:
+        """Register a product (its datapoint schema); `name` is the product_name records carry (default: key)."""
         self.products[product.key] = product
+        self.product_names[product.key] = name or product.key
         return product
 
     def add_user(self, username: str, password: str, *, email: str | None = None, phone: str | None = None) -> User:
@@ -474,9 +514,16 @@ class State:
         passcode: str | None = None,
         attrs: dict[str, Any] | None = None,
         drift: bool = False,
+        alias: str | None = None,
     ) -> Device:
-        """Create a device; an online one has reported its attrs (product defaults updated by `attrs`)."""
+        """Create a device; an online one has reported its attrs (product defaults updated by `attrs`).
+
+        `alias` is the name its bindings start with (default: a room name, numbered past the tenth device).
+        """
         product = self.products[product_key or self.config.product_key]
+        if alias is None:
+            turn, index = divmod(len(self.devices), len(ALIASES))
+            alias = ALIASES[index] + (f" {turn + 1}" if turn else "")
         device = Device(
             did=did or self._text(_DID_ALPHABET, 22),
             product_key=product.key,
@@ -487,22 +534,28 @@ class State:
             updated_at=int(self.clock.now()) if online else 0,
             drift=drift,
             next_drift=self.clock.now() + self.config.drift_interval,
+            alias=alias,
+            state_last_timestamp=int(self.clock.now()),
             push_slot=len(self.devices),
         )
         self.devices[device.did] = device
         return device
 
-    def bind(self, username: str, did: str, remark: str = "") -> None:
-        """Bind `did` to the user (no passcode needed)."""
-        self.device(did)
+    def bind(self, username: str, did: str, remark: str = "", *, dev_alias: str | None = None) -> Binding:
+        """Bind `did` to the user (no passcode needed); the alias defaults to the device's."""
+        device = self.device(did)
+        binding = Binding(remark, device.alias if dev_alias is None else dev_alias)
         user = self.user(username)
-        user.bindings[did] = remark
+        user.bindings[did] = binding
         self._tell(did, "bound", (user.uid, True))
+        return binding
 
     def set_online(self, did: str, online: bool) -> None:
         """Bring a device on or off line; a device coming online for the first time reports."""
         device = self.device(did)
         changed = device.online != online
+        if changed:
+            device.state_last_timestamp = int(self.clock.now())
         device.online = online
         if online and not device.updated_at:
             device.updated_at = int(self.clock.now())

@@ -16,11 +16,13 @@ import contextlib
 import json
 import random
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from .datapoints import Datapoint
 from .errors import ApiError
+from .routing import Receive, Scope, Send
 from .state import State, User
 
 PATH = "/ws/app/v1"
@@ -42,8 +44,6 @@ CLOSE_NO_HEARTBEAT = 1011
 MAX_HEARTBEAT = 180
 
 Message = dict[str, Any]
-ASGIReceive = Callable[[], Awaitable[Message]]
-ASGISend = Callable[[Message], Awaitable[None]]
 
 
 @dataclass
@@ -53,10 +53,12 @@ class PushFaults:
     ``frame_delay``: seconds the server waits before sending each frame. ``drop_rate`` / ``expire_rate``:
     probability, per frame received, of closing the socket / losing its session (1009, then 1003 to everything
     but ``login_req``). ``swallow_pings``: pings are ignored (no pong, no heartbeat credit, so 1011 follows).
-    ``silent``: the server sends nothing at all (a half-dead socket).
+    ``silent``: the server sends nothing at all (a half-dead socket). ``login_delay``: seconds before a
+    ``login_res`` is sent.
     """
 
     frame_delay: float = 0.0
+    login_delay: float = 0.0
     drop_rate: float = 0.0
     expire_rate: float = 0.0
     swallow_pings: bool = False
@@ -94,7 +96,8 @@ class PushStats:
 
 
 class Socket:
-    """One client socket: who logged in on it, what it subscribed, when its pings arrived (loop time)."""
+    """One client socket: who logged in on it, what it subscribed, when its pings arrived and every command it
+    received, in order, with the loop time it arrived at."""
 
     def __init__(self, number: int, port: int, loop: asyncio.AbstractEventLoop) -> None:
         self.number = number
@@ -103,6 +106,7 @@ class Socket:
         self.heartbeat_interval = MAX_HEARTBEAT
         self.last_ping = loop.time()
         self.pings: list[float] = []
+        self.received: list[tuple[float, str]] = []
         self.logins = 0
         self.subscribed: set[str] = set()
         self.outbox: asyncio.Queue[str | int] = asyncio.Queue()
@@ -168,7 +172,7 @@ class PushServer:
         return sent
 
     # -- ASGI ------------------------------------------------------------------------------------------
-    async def __call__(self, scope: Message, receive: ASGIReceive, send: ASGISend) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one WebSocket connection of the ASGI server."""
         if (await receive())["type"] != "websocket.connect":
             return
@@ -193,7 +197,7 @@ class PushServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
 
-    async def _read(self, sock: Socket, receive: ASGIReceive, writer: asyncio.Task[None]) -> None:
+    async def _read(self, sock: Socket, receive: Receive, writer: asyncio.Task[None]) -> None:
         loop = asyncio.get_running_loop()
         while not writer.done():
             wait = sock.last_ping + sock.heartbeat_interval - loop.time() if sock.logged_in else None
@@ -208,7 +212,7 @@ class PushServer:
                 return
             self._on_frame(sock, message.get("text"))
 
-    async def _write(self, sock: Socket, send: ASGISend) -> None:
+    async def _write(self, sock: Socket, send: Send) -> None:
         while True:
             item = await sock.outbox.get()
             if isinstance(item, int):
@@ -236,6 +240,7 @@ class PushServer:
             return
         cmd = frame["cmd"]
         self.stats.frames_in[cmd] += 1
+        sock.received.append((asyncio.get_running_loop().time(), cmd))
         if self.faults.roll(self.faults.drop_rate):
             self.drop([sock])
             return
@@ -255,7 +260,7 @@ class PushServer:
         try:
             handler(self, sock, sock.user, frame)
         except ApiError as error:
-            self._send(sock, {"cmd": "s2c_invalid_msg", "data": {"error_code": error.code, "msg": error.message}})
+            self._send(sock, {"cmd": "s2c_invalid_msg", "data": {"error_code": error.code, "msg": str(error)}})
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             self._send(sock, {"cmd": "s2c_invalid_msg", "data": _invalid(BAD_FRAME, f"{cmd}: {exc!r}")})
 
@@ -265,6 +270,13 @@ class PushServer:
             self.stats.login_failures += 1
             self._send(sock, {"cmd": "login_res", "data": {"success": False}})
             return
+        delay = self.faults.login_delay
+        if delay > 0:
+            asyncio.get_running_loop().call_later(delay, self._logged_in, sock, user, data)
+        else:
+            self._logged_in(sock, user, data)
+
+    def _logged_in(self, sock: Socket, user: User, data: Message) -> None:
         self.stats.logins += 1
         sock.logins += 1
         sock.user = user
@@ -345,7 +357,7 @@ class PushServer:
     def _ack(self, sock: Socket, user: User, frame: Message) -> None:
         """c2s_ack: the client acknowledged a notification; nothing to do."""
 
-    _handlers: dict[str, Callable[[PushServer, Socket, User, Message], None]] = {
+    _handlers: ClassVar[dict[str, Callable[[PushServer, Socket, User, Message], None]]] = {
         "subscribe_req": _subscribe,
         "c2s_read": _read_device,
         "c2s_write": _write_device,
@@ -425,14 +437,14 @@ def _noti(did: str, attrs: dict[str, Any]) -> Message:
     return {"cmd": "s2c_noti", "data": {"did": did, "attrs": attrs}}
 
 
-def _socket_value(datapoint: Any, value: Any) -> Any:
+def _socket_value(datapoint: Datapoint | None, value: Any) -> Any:
     """A stored (REST-form) value as the socket carries it: binary hex -> a list of byte values."""
     if datapoint is not None and datapoint.type == "binary" and isinstance(value, str):
         return list(bytes.fromhex(value))
     return value
 
 
-def _rest_value(datapoint: Any, value: Any) -> Any:
+def _rest_value(datapoint: Datapoint | None, value: Any) -> Any:
     """A socket value in REST form for the state's checks: a list of byte values -> hex."""
     if datapoint is not None and datapoint.type == "binary" and isinstance(value, list):
         if not all(type(b) is int and 0 <= b <= 255 for b in value):

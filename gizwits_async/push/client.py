@@ -87,6 +87,10 @@ class Push:
         connection = self._by_did.get(did)
         return connection is not None and connection.ready.is_set()
 
+    def record(self, did: str) -> Device | None:
+        """The device record ``did`` was subscribed with (given, or read from the bindings list), or None."""
+        return self._records.get(did)
+
     def url_of(self, did: str) -> str | None:
         """The socket URL ``did`` is subscribed on, or None."""
         connection = self._by_did.get(did)
@@ -137,7 +141,9 @@ class Push:
             connection.start()
         return SubscribeResult([did for dids in targets.values() for did in dids], failed)
 
-    async def _place(self, devices: Iterable[Device | str]) -> tuple[dict[Connection, list[str]], dict[str, GizwitsError]]:
+    async def _place(
+        self, devices: Iterable[Device | str]
+    ) -> tuple[dict[Connection, list[str]], dict[str, GizwitsError]]:
         if self._closed:
             raise SessionClosedError("the push is closed")
         items = [devices] if isinstance(devices, str | Device) else list(devices)
@@ -150,12 +156,12 @@ class Push:
         targets: dict[Connection, list[str]] = {}
         failed: dict[str, GizwitsError] = {}
         for did in [record.did for record in records] + dids:
-            record = self._records.get(did)
-            if record is None:
+            known = self._records.get(did)
+            if known is None:
                 failed[did] = APIError("the device is not bound to this user", code=9017)
                 continue
             try:
-                url = socket_url(record, secure=self._secure)
+                url = socket_url(known, secure=self._secure)
             except ValidationError as exc:
                 failed[did] = exc
                 continue
@@ -173,7 +179,8 @@ class Push:
             raise ValidationError(f"device {did} is not subscribed on this push: subscribe() it first")
         return connection
 
-    def _timeout(self) -> float:
+    def _wait(self) -> float:
+        """How long a command waits for its socket to be logged in: the session's read timeout."""
         return self.session.timeout.read or 10.0
 
     async def read(self, did: str, names: Sequence[str] | None = None) -> None:
@@ -181,19 +188,19 @@ class Push:
         answer arrives as an `AttrsEvent`."""
         if names is not None and (isinstance(names, str) or not all(isinstance(n, str) and n for n in names)):
             raise ValidationError(f"names must be a sequence of datapoint names, got {names!r}")
-        await self._connection(did).send(frames.read_frame(did, names), self._timeout())
+        await self._connection(did).send(frames.read_frame(did, names), self._wait())
 
     async def write(self, did: str, attrs: Mapping[str, Any]) -> None:
         """``c2s_write``: set datapoints, with the same checks as `Session.control`; the device's new state
         arrives as an `AttrsEvent`."""
         connection = self._connection(did)
         wire = frames.socket_attrs(encode_attrs(attrs), attrs)
-        await connection.send(frames.write_frame(did, wire), self._timeout())
+        await connection.send(frames.write_frame(did, wire), self._wait())
 
     async def write_raw(self, did: str, data: bytes | Sequence[int]) -> None:
         """``c2s_raw``: send transparent bytes to the device."""
         connection = self._connection(did)
-        await connection.send(frames.raw_frame(did, check_raw(data)), self._timeout())
+        await connection.send(frames.raw_frame(did, check_raw(data)), self._wait())
 
     # -- events --------------------------------------------------------------------------------------------
     def __aiter__(self) -> Self:

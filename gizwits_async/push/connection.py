@@ -137,10 +137,10 @@ class Connection:
             pending = [did for did in pending if did not in results]
         return results
 
-    async def send(self, frame: str, timeout: float) -> None:
-        """Send ``frame`` once the socket is logged in (waiting up to ``timeout`` seconds for that)."""
+    async def send(self, frame: str, wait: float) -> None:
+        """Send ``frame`` once the socket is logged in (waiting up to ``wait`` seconds for that)."""
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(wait):
                 await self.ready.wait()
         except TimeoutError:
             raise TransportError(f"push socket {self.url} is not connected", sent=False) from None

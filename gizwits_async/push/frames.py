@@ -126,8 +126,10 @@ def event_of(frame: Frame, at: dt.datetime) -> PushEvent | None:
         return BindingEvent(did, at, bound) if isinstance(bound, bool) else None
     if cmd == "s2c_raw":
         raw = data.get("raw")
+        if not isinstance(raw, list) or not _is_bytes(raw):
+            return None
         # The service may append a suffix ("did/usr...") to the did of raw data: the did is its first 22 chars.
-        return RawEvent(did[:DID_LENGTH], at, _bytes(raw)) if _is_bytes(raw) else None
+        return RawEvent(did[:DID_LENGTH], at, bytes(raw))
     return None
 
 
@@ -150,10 +152,6 @@ def reconnect_delay(attempt: int, first: float, cap: float, *, rand: float | Non
 
 def _is_bytes(value: Any) -> bool:
     return isinstance(value, list) and all(type(b) is int and 0 <= b <= 255 for b in value)
-
-
-def _bytes(value: list[int]) -> bytes:
-    return bytes(value)
 
 
 def _value(value: Any) -> Any:
