@@ -55,7 +55,7 @@ def _listen(host: str, port: int) -> socket.socket:
     try:
         return socket.create_server((host.strip("[]"), port), family=family)
     except OSError as exc:
-        raise OSError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
+        raise OSError(f"cannot serve on {host}:{port}") from exc
 
 
 @contextlib.asynccontextmanager
