@@ -10,7 +10,10 @@
 from .auth import MemoryTokenStore, TokenStore
 from .errors import (
     APIError,
+    AttrInvalidError,
     AuthenticationError,
+    DeviceDisabledError,
+    DeviceNotBoundError,
     DeviceNotFoundError,
     DeviceOfflineError,
     ErrorCode,
@@ -49,6 +52,8 @@ from .push import (
 )
 from .retry import RetryPolicy
 from .session import REGIONS, Session
+from .throttling import Pacer, RateLimiter
+from .transport import Timeout
 
 __version__ = "0.1.0"
 
@@ -56,6 +61,7 @@ __all__ = [
     "REGIONS",
     "APIError",
     "AppToken",
+    "AttrInvalidError",
     "AttrsEvent",
     "AuthenticationError",
     "BindRequest",
@@ -67,6 +73,8 @@ __all__ = [
     "ConnectionEvent",
     "Device",
     "DeviceData",
+    "DeviceDisabledError",
+    "DeviceNotBoundError",
     "DeviceNotFoundError",
     "DeviceOfflineError",
     "ErrorCode",
@@ -74,10 +82,12 @@ __all__ = [
     "MemoryTokenStore",
     "OnlineEvent",
     "Outcome",
+    "Pacer",
     "Progress",
     "Push",
     "PushEvent",
     "PushStats",
+    "RateLimiter",
     "RawEvent",
     "RetryPolicy",
     "Schedule",
@@ -88,6 +98,7 @@ __all__ = [
     "SessionClosedError",
     "SubscribeResult",
     "ThrottledError",
+    "Timeout",
     "Token",
     "TokenError",
     "TokenStore",

@@ -22,21 +22,19 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import attrs
 
 from .endpoints._base import Call, Endpoints
 from .endpoints.control import control_call
 from .endpoints.devices import latest_call
-from .errors import GizwitsError, SessionClosedError, ValidationError
+from .errors import GizwitsError, SessionClosedError, ValidationError, error_key
 from .models import DeviceData
+from .throttling import Pacer, RateLimiter
 from .validation import check_did
 
-if TYPE_CHECKING:
-    from .session import Reply
-
-__all__ = ["BulkError", "BulkReport", "FanoutAPI", "Outcome", "Progress", "RateLimiter"]
+__all__ = ["BulkError", "BulkReport", "FanoutAPI", "Outcome", "Progress"]
 
 logger = logging.getLogger("gizwits_async")
 
@@ -66,15 +64,16 @@ class BulkError(GizwitsError):
 
     def __init__(self, report: BulkReport) -> None:
         self.report = report
-        failed = [o for o in report.outcomes if not o.ok]
-        codes = collections.Counter(_error_key(o.error) for o in failed)
-        summary = ", ".join(f"{key}: {count}" for key, count in codes.most_common())
-        super().__init__(f"{len(failed)} of {len(report.outcomes)} failed ({summary})")
+        super().__init__(report.summary())
 
 
-@attrs.frozen
+#: How many failures `str(report)` and `repr(report)` show.
+_SHOWN_FAILURES = 3
+
+
+@attrs.frozen(repr=False)
 class BulkReport:
-    """Every input's `Outcome`, in input order."""
+    """Every input's `Outcome`, in input order. Its repr and str are short: counts and the first failures."""
 
     outcomes: list[Outcome]
 
@@ -84,9 +83,39 @@ class BulkReport:
         return [o.did for o in self.outcomes if o.error is None]
 
     @property
+    def failures(self) -> list[Outcome]:
+        """The failed outcomes, in input order: one per failed input, a did given twice counted twice."""
+        return [o for o in self.outcomes if o.error is not None]
+
+    @property
     def failed(self) -> dict[str, GizwitsError]:
-        """did -> error for the failures (for a did given twice, the last failure; see ``outcomes``)."""
+        """did -> error, one entry per did that failed at least once: its last failure.
+
+        A did given several times appears once here, so count and loop over `failures` instead.
+        """
         return {o.did: o.error for o in self.outcomes if o.error is not None}
+
+    @property
+    def errors(self) -> collections.Counter[str]:
+        """Failures by kind, keyed as `Progress.errors` is (the error code's name, or the exception class)."""
+        return collections.Counter(error_key(o.error) for o in self.outcomes if o.error is not None)
+
+    def summary(self) -> str:
+        """One line: how many failed, of how many, by kind ("2 of 5 failed (DEVICE_OFFLINE: 2)")."""
+        errors = self.errors
+        kinds = ", ".join(f"{key}: {count}" for key, count in errors.most_common())
+        return f"{errors.total()} of {len(self.outcomes)} failed" + (f" ({kinds})" if kinds else "")
+
+    def __repr__(self) -> str:
+        shown = [f"{o.did}: {error_key(o.error)}" for o in self.failures[:_SHOWN_FAILURES] if o.error is not None]
+        return f"<BulkReport {self.summary()}; first failures: {shown}>" if shown else f"<BulkReport {self.summary()}>"
+
+    def __str__(self) -> str:
+        failures = self.failures
+        lines = [self.summary()] + [f"  {o.did}: {o.error}" for o in failures[:_SHOWN_FAILURES]]
+        if len(failures) > _SHOWN_FAILURES:
+            lines.append(f"  ... and {len(failures) - _SHOWN_FAILURES} more (see .failures)")
+        return "\n".join(lines)
 
     @property
     def ok(self) -> bool:
@@ -99,11 +128,6 @@ class BulkReport:
             raise BulkError(self)
 
 
-def _error_key(error: GizwitsError | None) -> str:
-    code = getattr(error, "code", None)
-    return str(code) if code is not None else type(error).__name__
-
-
 @attrs.define
 class Progress:
     """A progress hook that counts outcomes; pass it as ``progress=`` (any callable taking an `Outcome` works)."""
@@ -111,46 +135,17 @@ class Progress:
     done: int = 0
     succeeded: int = 0
     failed: int = 0
-    #: Failures by Gizwits error code (or exception class name when there is no code).
+    #: Failures by kind: the Gizwits error code's name ("DEVICE_OFFLINE"), or the exception class when the error
+    #: has no code ("TransportError"); see `gizwits_async.errors.error_key`.
     errors: collections.Counter[str] = attrs.field(factory=collections.Counter)
 
     def __call__(self, outcome: Outcome) -> None:
         self.done += 1
-        if outcome.ok:
+        if outcome.error is None:
             self.succeeded += 1
         else:
             self.failed += 1
-            self.errors[_error_key(outcome.error)] += 1
-
-
-class RateLimiter:
-    """Lets at most ``rate`` requests start in any one-second window, evenly spaced, with no initial burst.
-
-    Shared by the workers of one run. Starts are spaced ``1/rate`` apart, and the start after the last
-    ``floor(rate)`` ones waits until a second has passed since the first of them, so late wake-ups of the
-    event loop can never bunch more than ``rate`` starts into a second.
-    """
-
-    def __init__(self, rate: float) -> None:
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
-            raise ValidationError(f"rate must be a number of requests per second > 0, got {rate!r}")
-        self.interval = 1.0 / rate
-        self._window: collections.deque[float] = collections.deque(maxlen=max(1, int(rate)))
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        """Return when the next request may start."""
-        loop = asyncio.get_running_loop()
-        async with self._lock:
-            window = self._window
-            slot = max(self._next, window[0] + 1.0 if len(window) == window.maxlen else 0.0)
-            delay = slot - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            now = loop.time()
-            window.append(now)
-            self._next = now + self.interval
+            self.errors[error_key(outcome.error)] += 1
 
 
 Inputs = Iterator[Any] | AsyncIterator[Any]
@@ -175,7 +170,7 @@ def _did_inputs(dids: Iterable[str] | AsyncIterable[str]) -> Inputs:
 #: Takes one input's result: its index, did, value, error and attempts.
 Emit = Callable[[int, str, Any, GizwitsError | None, int], Awaitable[None]]
 #: Turns one input item into the did it is about and the call to send.
-Build = Callable[[Any], tuple[str, Call]]
+Build = Callable[[Any], tuple[str, Call[Any]]]
 _DONE = object()
 #: A progress hook: called with each outcome as it completes.
 ProgressHook = Callable[[Outcome], Any] | None
@@ -185,9 +180,6 @@ class FanoutAPI(Endpoints):
     """The fan-out helpers of `Session`."""
 
     max_concurrency: int
-
-    async def _exchange(self, call: Call, pace: RateLimiter | None = None) -> Reply:
-        raise NotImplementedError
 
     def _concurrency(self, concurrency: int | None) -> int:
         if concurrency is None:
@@ -202,7 +194,7 @@ class FanoutAPI(Endpoints):
         build: Build,
         *,
         concurrency: int,
-        pace: RateLimiter | None,
+        pace: Pacer | None,
         emit: Emit,
     ) -> None:
         """Send ``build(item)`` for every input item on ``concurrency`` workers, emitting each outcome."""
@@ -250,7 +242,7 @@ class FanoutAPI(Endpoints):
         return BulkReport(results.outcomes())
 
     async def _stream(
-        self, inputs: Inputs, build: Build, concurrency: int | None, pace: RateLimiter | None, progress: ProgressHook,
+        self, inputs: Inputs, build: Build, concurrency: int | None, pace: Pacer | None, progress: ProgressHook,
     ) -> AsyncGenerator[Outcome, None]:
         """Outcomes in completion order; holds at most ``concurrency`` of them (memory O(concurrency))."""
         workers = self._concurrency(concurrency)
@@ -290,7 +282,7 @@ class FanoutAPI(Endpoints):
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
         progress: ProgressHook = None,
     ) -> BulkReport:
-        """C1 for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
+        """`control` for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
 
         Returns every input's outcome in input order. ``rate`` caps request starts per second (retries
         included); ``progress`` is called with each outcome as it completes.
@@ -301,7 +293,7 @@ class FanoutAPI(Endpoints):
         self, dids: Iterable[str] | AsyncIterable[str], *, concurrency: int | None = None,
         rate: float | None = None, progress: ProgressHook = None,
     ) -> BulkReport:
-        """D1 for many devices; each outcome's ``value`` is a `DeviceData`."""
+        """`latest` for many devices; each outcome's ``value`` is a `DeviceData`."""
         return await self._collect(_did_inputs(dids), _latest, concurrency, rate, progress)
 
     async def stream_control(
@@ -398,14 +390,14 @@ class _End:
         self.error = error
 
 
-def _control(item: Any) -> tuple[str, Call]:
+def _control(item: Any) -> tuple[str, Call[None]]:
     if not isinstance(item, tuple | list) or len(item) != 2:
         raise ValidationError(f"each command must be a (did, attrs) pair, got {item!r:.60}")
     did, attrs = item
     return did, control_call(did, attrs)
 
 
-def _latest(did: Any) -> tuple[str, Call]:
+def _latest(did: Any) -> tuple[str, Call[DeviceData]]:
     return did, latest_call(did)
 
 

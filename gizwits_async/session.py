@@ -16,12 +16,13 @@ import json.encoder
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, NamedTuple, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
-import httpx
+import aiohttp
+from yarl import URL
 
 from .auth import AppTokenCache, MemoryTokenStore, TokenManager, TokenStore
-from .endpoints._base import Auth, Call
+from .endpoints._base import Auth, Call, Reply
 from .endpoints.codes import REQUEST_APP_TOKEN, CodesAPI
 from .endpoints.control import ControlAPI
 from .endpoints.device_details import DeviceDetailsAPI
@@ -36,13 +37,19 @@ from .errors import (
     ValidationError,
     error_from_response,
 )
-from .fanout import FanoutAPI, RateLimiter
+from .fanout import FanoutAPI
 from .log import logger, redacted_headers
 from .models import AppToken, Token
 from .push.api import PushAPI
 from .retry import RetryPolicy, backoff, should_retry
-from .transport import AiohttpTransport, HttpxTransport, Response, Transport, make_timeout
+from .throttling import Pacer
+from .transport import Response, Timeout, Transport, Verify, make_timeout, make_transport
 from .validation import check_text
+
+if TYPE_CHECKING:
+    import httpx
+
+T = TypeVar("T")
 
 __all__ = ["REGIONS", "Session"]
 
@@ -73,19 +80,15 @@ def _json_encoder() -> Callable[[Any], str]:
 _encode_json = _json_encoder()
 
 
-class Reply(NamedTuple):
-    """A call's parsed answer and how many requests it took."""
-
-    value: Any
-    attempts: int
-
-
 def _resolve_base_url(region: str, base_url: str | None) -> str:
     if base_url is None:
         if region not in REGIONS:
             raise ValidationError(f"region must be one of {', '.join(REGIONS)}, got {region!r}")
         return REGIONS[region]
-    url = httpx.URL(base_url)
+    try:
+        url = URL(check_text(base_url, "base_url"))
+    except ValueError:
+        url = URL()
     # http:// is allowed because it was asked for explicitly (the emulator on loopback); the default is https.
     if url.scheme not in ("http", "https") or not url.host:
         raise ValidationError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
@@ -97,7 +100,8 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
 
     Safe to share between the tasks of one event loop. Use ``async with Session(...)`` or call `aclose`.
     Every call that returns a `Token` signs the session in and remembers how, so it renews the token by
-    itself before expiry or after the server rejects it (9004/9006). See PUBLIC-API.md for the whole API.
+    itself before expiry or after the server rejects it (9004/9006). Which method sends which request:
+    docs/endpoints.md in the repository.
     """
 
     def __init__(
@@ -107,23 +111,30 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         region: str = "cn",
         base_url: str | None = None,
         app_secret: str | None = None,
-        timeout: float | httpx.Timeout = 10.0,
+        timeout: float | Timeout | httpx.Timeout = 10.0,
         max_concurrency: int = 100,
-        client: httpx.AsyncClient | None = None,
+        client: httpx.AsyncClient | aiohttp.ClientSession | None = None,
         token_store: TokenStore | None = None,
         retry: RetryPolicy | int | None = None,
         login_backoff: float = 300.0,
+        verify: Verify = True,
+        trust_env: bool = True,
+        lang: str | None = "en",
     ) -> None:
         """Create a session; it opens its connection pool on first use.
 
-        ``client``: send through your own `httpx.AsyncClient` (its hooks, proxies and mocks apply; the session
-        never closes it). Without one, the session owns a fast aiohttp pool sized to ``max_concurrency``.
-        ``timeout``: seconds, or an `httpx.Timeout`; on the default transport its read timeout bounds each whole
-        request and its connect timeout the opening of a connection.
+        ``client``: send through your own `aiohttp.ClientSession` or `httpx.AsyncClient` (its settings, hooks,
+        proxies and mocks apply; the session never closes it). Without one, the session owns a fast aiohttp pool
+        sized to ``max_concurrency``, which takes its proxy from the environment like httpx (``trust_env``) and
+        verifies TLS as ``verify`` says (a bool, a CA bundle path or an `ssl.SSLContext`).
+        ``timeout``: seconds per request, a `Timeout` (per request and per connect), or an `httpx.Timeout` (its
+        read and connect timeouts).
         ``retry``: a `RetryPolicy` or the number of attempts in all (default 3). ``login_backoff``: seconds
         during which, after the server rejected the password, the session does not sign in again by itself.
+        ``lang``: the user's language, sent with sign-ins and user creation (None: not sent).
         """
         self.appid = check_text(appid, "appid")
+        self.lang = None if lang is None else check_text(lang, "lang")
         self.base_url = _resolve_base_url(region, base_url)
         if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or max_concurrency < 1:
             raise ValidationError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
@@ -141,9 +152,9 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
             hashlib.md5((self.appid + app_secret).encode(), usedforsecurity=False).hexdigest()
             if app_secret else None
         )
-        self._transport: Transport = (
-            HttpxTransport(client, base_url=self.base_url, timeout=self.timeout, owned=False) if client is not None
-            else AiohttpTransport(base_url=self.base_url, timeout=self.timeout, pool_size=max_concurrency)
+        self._transport: Transport = make_transport(
+            client, base_url=self.base_url, timeout=self.timeout, pool_size=max_concurrency, verify=verify,
+            trust_env=trust_env,
         )
         self._owns_transport = client is None
         self._auth = TokenManager(token_store or MemoryTokenStore(), login_backoff=login_backoff)
@@ -226,14 +237,9 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
     # -- the request path ----------------------------------------------------------------------------------
 
     async def _request_app_token(self) -> AppToken:
-        token: AppToken = await self._call(REQUEST_APP_TOKEN)
-        return token
+        return await self._call(REQUEST_APP_TOKEN)
 
-    async def _call(self, call: Call, *, pace: RateLimiter | None = None) -> Any:
-        """Send ``call`` and return its parsed answer."""
-        return (await self._exchange(call, pace)).value
-
-    async def _exchange(self, call: Call, pace: RateLimiter | None = None) -> Reply:
+    async def _exchange(self, call: Call[T], pace: Pacer | None = None) -> Reply[T]:
         """Send ``call``, retrying transient failures and replaying once after a rejected token."""
         if not self._opened:
             await self.open()
@@ -320,9 +326,9 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
             self._app_tokens.invalidate(credential)
 
     @staticmethod
-    def _parse(call: Call, status: int, body: bytes) -> Any:
+    def _parse(call: Call[T], status: int, body: bytes) -> T:
         if call.parse is None:
-            return None
+            return cast(T, None)  # a Call without parse is a Call[None]
         try:
             data = json.loads(body) if body and not body.isspace() else None
             return call.parse(data)
@@ -334,7 +340,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
             ) from None
 
     @staticmethod
-    def _log(call: Call, headers: dict[str, str], status: int | str, started: float, attempt: int) -> None:
+    def _log(call: Call[Any], headers: dict[str, str], status: int | str, started: float, attempt: int) -> None:
         logger.debug(
             "%s %s -> %s in %.1f ms (attempt %d) headers=%s",
             call.method, call.path, status, (time.perf_counter() - started) * 1000, attempt,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -32,6 +33,7 @@ _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NOT_IN_SEGMENT = re.compile(r"[/?#%\s]")
 _SENT_AS_IS = frozenset({bool, int, str})
+_HUGE = 1e300
 
 
 def check_text(value: Any, name: str) -> str:
@@ -188,3 +190,28 @@ def check_page(limit: Any, skip: Any) -> tuple[int, int]:
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_int(value: Any, name: str, *, minimum: int, maximum: int | None = None) -> int:
+    """An int (not a bool) in ``minimum..maximum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (
+            maximum is not None and value > maximum):
+        bounds = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
+        raise ValidationError(f"{name} must be an int {bounds}, got {_show(value)}")
+    return value
+
+
+def check_positive(value: Any, name: str) -> float:
+    """A finite number > 0 (not a bool)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value) if value < _HUGE else math.inf  # float() of a huge int overflows
+        if 0 < number < math.inf:
+            return number
+    raise ValidationError(f"{name} must be a finite number > 0, got {_show(value)}")
+
+
+def check_seconds(value: Any, name: str, *, optional: bool = False) -> float | None:
+    """A finite number of seconds > 0 (or None when ``optional``)."""
+    if value is None and optional:
+        return None
+    return check_positive(value, f"{name} (seconds)")

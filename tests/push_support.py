@@ -7,6 +7,9 @@ from collections.abc import Callable
 
 import gizwits_async as gizwits
 
+#: A ping every 0.3 s (declared interval: 1 s, the protocol's smallest), quick reconnects and login timeouts.
+FAST = {"heartbeat": 0.3, "reconnect_first": 0.1, "reconnect_cap": 0.8, "login_timeout": 0.5}
+
 
 async def next_event(
     push: gizwits.Push, match: Callable[[gizwits.PushEvent], bool], limit: float = 5.0
@@ -28,7 +31,3 @@ def attrs_of(did: str, **values: object) -> Callable[[gizwits.PushEvent], bool]:
 def connected(event: gizwits.PushEvent) -> bool:
     """Matches a "connected" `ConnectionEvent`."""
     return isinstance(event, gizwits.ConnectionEvent) and event.state == "connected"
-
-
-#: The push options of the watch tests: a ping every 0.3 s, quick reconnects.
-FAST_WATCH = {"heartbeat": 0.3, "reconnect_first": 0.1, "reconnect_cap": 0.4, "login_timeout": 0.5}

@@ -7,7 +7,8 @@ from collections.abc import AsyncGenerator, Iterable
 from ..endpoints._base import Endpoints
 from ..errors import ValidationError
 from ..models import DeviceData
-from ..validation import check_did
+from ..transport import Timeout
+from ..validation import check_did, check_seconds
 from .client import Push
 from .connection import PushSettings
 from .watch import watch_devices
@@ -17,6 +18,8 @@ __all__ = ["PushAPI"]
 
 class PushAPI(Endpoints):
     """`Session.push` and `Session.watch`."""
+
+    timeout: Timeout
 
     def push(
         self,
@@ -36,12 +39,12 @@ class PushAPI(Endpoints):
         """
         for name, value in (("heartbeat", heartbeat), ("login_timeout", login_timeout),
                             ("reconnect_first", reconnect_first), ("reconnect_cap", reconnect_cap)):
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-                raise ValidationError(f"{name} must be a number of seconds > 0, got {value!r}")
+            check_seconds(value, name)
         if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
             raise ValidationError(f"max_events must be an int >= 1, got {max_events!r}")
         settings = PushSettings(heartbeat=heartbeat, login_timeout=login_timeout, reconnect_first=reconnect_first,
-                                reconnect_cap=reconnect_cap, max_events=max_events)
+                                reconnect_cap=reconnect_cap, max_events=max_events,
+                                connect_timeout=self.timeout.connect_or_request or 10.0)
         return Push(self, settings)  # type: ignore[arg-type]  # the mixin is only ever part of a Session
 
     async def watch(
@@ -54,8 +57,7 @@ class PushAPI(Endpoints):
         devices = list(dict.fromkeys(check_did(did) for did in ([dids] if isinstance(dids, str) else dids)))
         if not devices:
             raise ValidationError("watch needs at least one did")
-        if isinstance(poll_interval, bool) or not isinstance(poll_interval, int | float) or not poll_interval > 0:
-            raise ValidationError(f"poll_interval must be a number of seconds > 0, got {poll_interval!r}")
+        check_seconds(poll_interval, "poll_interval")
         async with self.push(**push_options) as push:  # type: ignore[arg-type]
             async for data in watch_devices(self, push, devices, poll_interval):  # type: ignore[arg-type]
                 yield data

@@ -10,6 +10,7 @@ import aiohttp
 
 from ..errors import APIError, GizwitsError, SessionClosedError, TokenError, ValidationError
 from ..models import Device, Token
+from ..transport.aiohttp_base import AiohttpSender
 from ..validation import check_did, check_raw, encode_attrs
 from . import frames
 from .buffer import EventBuffer
@@ -98,7 +99,13 @@ class Push:
 
     # -- what connections need -----------------------------------------------------------------------------
     def client(self) -> aiohttp.ClientSession:
-        """The aiohttp session the sockets are opened with."""
+        """The aiohttp session the sockets are opened with: the session's own (its pool, or the one lent to
+        it); one of this push's own when the session sends through an httpx client."""
+        if self.session.closed:
+            raise SessionClosedError("the session is closed")
+        transport = self.session._transport
+        if isinstance(transport, AiohttpSender):
+            return transport.websocket_client()
         if self._client is None:
             self._client = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
         return self._client
@@ -181,7 +188,7 @@ class Push:
 
     def _wait(self) -> float:
         """How long a command waits for its socket to be logged in: the session's read timeout."""
-        return self.session.timeout.read or 10.0
+        return self.session.timeout.request or 10.0
 
     async def read(self, did: str, names: Sequence[str] | None = None) -> None:
         """``c2s_read``: ask for ``did``'s current values (``names`` only: for variable-length products); the

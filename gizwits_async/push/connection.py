@@ -23,7 +23,7 @@ from typing import Protocol
 import aiohttp
 import attrs
 
-from ..errors import APIError, GizwitsError, TokenError, TransportError
+from ..errors import APIError, GizwitsError, SessionClosedError, TokenError, TransportError
 from ..log import logger
 from ..models import Token
 from . import frames
@@ -159,6 +159,8 @@ class Connection:
         while True:
             error = await self._connect_once()
             self.owner.emit(ConnectionEvent(self.url, "lost", error))
+            if isinstance(error, SessionClosedError):
+                return  # nothing to reconnect with
             if self._healthy:
                 attempt = 0
             delay = frames.reconnect_delay(attempt, settings.reconnect_first, settings.reconnect_cap)
@@ -171,9 +173,12 @@ class Connection:
     async def _connect_once(self) -> GizwitsError:
         self._healthy = False
         try:
+            client = self.owner.client()
+        except GizwitsError as exc:
+            return exc
+        try:
             async with asyncio.timeout(self.owner.settings.connect_timeout):
-                ws = await self.owner.client().ws_connect(self.url, autoping=True, heartbeat=None,
-                                                          timeout=_WS_TIMEOUT)
+                ws = await client.ws_connect(self.url, autoping=True, heartbeat=None, timeout=_WS_TIMEOUT)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             return TransportError(f"could not connect to {self.url}: {exc or type(exc).__name__}", sent=False,
                                   cause=exc)

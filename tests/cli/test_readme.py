@@ -2,7 +2,7 @@
 
 Blocks talk to ``http://127.0.0.1:8765`` (where ``gizwits emulator`` listens); the test serves an emulator on a
 free port and substitutes its URL. A block that defines ``test_`` functions is run by pytest, with the README's
-``conftest.py`` block.
+``conftest.py`` block and its ``pyproject.toml`` settings, and must pass without a single warning.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ def _blocks() -> list[tuple[int, bool, str]]:
 
 RUNNABLE = [(line, code) for line, runnable, code in _blocks() if runnable]
 CONFTEST = next(code for _, code in RUNNABLE if "pytest_plugins" in code)
+PYTEST_SETTINGS = next(m.group(1) for m in re.finditer(r"```toml\n(.*?)```", README.read_text("utf-8"), re.DOTALL)
+                       if "[tool.pytest.ini_options]" in m.group(1))
 
 
 def test_only_a_few_blocks_are_fragments() -> None:
@@ -42,11 +44,12 @@ def test_readme_block_runs(line: int, code: str, emu_url: str, tmp_path: Path, m
     code = code.replace(README_URL, emu_url)
     monkeypatch.chdir(tmp_path)
     if "def test_" in code:
+        (tmp_path / "pyproject.toml").write_text(PYTEST_SETTINGS)
         (tmp_path / "conftest.py").write_text(CONFTEST)
         (tmp_path / "test_from_readme.py").write_text(code)
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "asyncio_mode=auto", str(tmp_path)],
-            capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                                capture_output=True, text=True, timeout=60, cwd=tmp_path)
         assert result.returncode == 0, result.stdout + result.stderr
+        assert "warning" not in (result.stdout + result.stderr).lower(), result.stdout + result.stderr
     else:
         exec(compile(code, f"README.md:{line}", "exec"), {"__name__": "__main__"})

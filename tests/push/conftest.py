@@ -9,11 +9,9 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from push_support import FAST
 
 import gizwits_async as gizwits
-
-#: A ping every 0.3 s (declared interval: 1 s, the protocol's smallest), quick reconnects and login timeouts.
-FAST = {"heartbeat": 0.3, "reconnect_first": 0.1, "reconnect_cap": 0.8, "login_timeout": 0.5}
 
 MakePush = Callable[..., Awaitable[gizwits.Push]]
 

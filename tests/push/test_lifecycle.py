@@ -36,7 +36,7 @@ async def test_pings_keep_a_margin_and_one_loop_survives_relogins(
     assert len(sock.pings) >= 4
     assert min(gaps) > 0.2  # one ping loop: two loops would ping in pairs
     assert max(gaps) < 1.0  # well inside the declared interval, re-logins included
-    assert emulator.push.stats.frames_out["s2c_invalid_msg"] == 3  # the three 1009s, never a 1011
+    assert emulator.push.stats.sockets_opened == 1  # no 1011 and no reconnect: the same socket throughout
 
 
 async def test_session_loss_relogs_on_the_same_socket_without_rest_login(
@@ -143,7 +143,7 @@ async def test_a_burst_against_a_sleeping_consumer_stays_bounded(
     await wait_until(lambda: push.stats.buffered >= 3)  # two reads and a connection event waiting
     emulator.push.burst(dids[0], 50_000)
     emulator.state.control(emulator.state.user("demo"), dids[1], {"brightness": 77})
-    await wait_until(lambda: push.stats.coalesced + push.stats.buffered >= 50_000, limit=30)
+    await wait_until(lambda: push.stats.coalesced + push.stats.buffered >= 50_000, limit=90, step=0.05)
     assert push.stats.buffered <= 1000 + 5  # the limit, plus one waiting news per device and kind
     assert push.stats.coalesced >= 50_000 - 1000
     events = []

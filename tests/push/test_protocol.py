@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import attrs
+import httpx
 import pytest
-from push_support import attrs_of, next_event
+from push_support import FAST, attrs_of, next_event
 from support import wait_until
 
 import gizwits_async as gizwits
@@ -158,3 +160,28 @@ async def test_events_arrive_in_order(emulator: Emulator[FakeClock], push: gizwi
             if len(values) == 20:
                 break
     assert values == list(range(1, 21))
+
+
+async def test_sockets_go_through_a_lent_aiohttp_session(base_url: str, dids: list[str]) -> None:
+    urls: list[str] = []
+
+    async def on_request_start(session: object, context: object, params: aiohttp.TraceRequestStartParams) -> None:
+        urls.append(str(params.url))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_request_start)
+    async with aiohttp.ClientSession(trace_configs=[trace]) as http:
+        async with gizwits.Session("demo-appid", base_url=base_url, client=http) as session:
+            await session.login("demo", "demo-password")
+            async with session.push(**FAST) as push:
+                assert (await push.subscribe(dids[:1])).success == dids[:1]
+        assert not http.closed  # lent: never closed by the session or the push
+    assert any(url.endswith("/ws/app/v1") for url in urls)
+
+
+async def test_an_httpx_session_still_pushes_over_aiohttp(base_url: str, dids: list[str]) -> None:
+    async with httpx.AsyncClient() as http, gizwits.Session("demo-appid", base_url=base_url, client=http) as session:
+        await session.login("demo", "demo-password")
+        async with session.push(**FAST) as push:
+            assert (await push.subscribe(dids[:1])).success == dids[:1]
+            await next_event(push, attrs_of(dids[0]))

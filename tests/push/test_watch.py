@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
-from push_support import FAST_WATCH
+from push_support import FAST
 
 import gizwits_async as gizwits
 from gizwits_async.emulator import Emulator, FakeClock
@@ -25,7 +25,7 @@ async def next_of(updates: AsyncIterator[gizwits.DeviceData], did: str, limit: f
 
 async def test_every_device_first_then_changes(emulator: Emulator[FakeClock], session: gizwits.Session,
                                                dids: list[str]) -> None:
-    async with contextlib.aclosing(session.watch(dids, poll_interval=30, **FAST_WATCH)) as updates:
+    async with contextlib.aclosing(session.watch(dids, poll_interval=30, **FAST)) as updates:
         first = [await anext(updates) for _ in dids]
         assert sorted(d.did for d in first) == sorted(dids)
         assert all(d.online is True and d.attrs["mode"] == "auto" for d in first)
@@ -41,7 +41,7 @@ async def test_every_device_first_then_changes(emulator: Emulator[FakeClock], se
 async def test_rest_while_down_and_a_resync_after(emulator: Emulator[FakeClock], session: gizwits.Session,
                                                   dids: list[str]) -> None:
     user = emulator.state.user("demo")
-    async with contextlib.aclosing(session.watch(dids[:2], poll_interval=0.3, **FAST_WATCH)) as updates:
+    async with contextlib.aclosing(session.watch(dids[:2], poll_interval=0.3, **FAST)) as updates:
         for _ in range(2):
             await anext(updates)
         await asyncio.sleep(0.2)  # the sockets are up
