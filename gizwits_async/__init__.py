@@ -39,6 +39,7 @@ from .models import (
     ScheduleLog,
     Token,
 )
+from .products import Datapoint, Product
 from .push import (
     AttrsEvent,
     BindingEvent,
@@ -71,6 +72,7 @@ __all__ = [
     "BulkReport",
     "Captcha",
     "ConnectionEvent",
+    "Datapoint",
     "Device",
     "DeviceData",
     "DeviceDisabledError",
@@ -83,6 +85,7 @@ __all__ = [
     "OnlineEvent",
     "Outcome",
     "Pacer",
+    "Product",
     "Progress",
     "Push",
     "PushEvent",

@@ -26,9 +26,10 @@ from typing import Any, cast
 
 import attrs
 
-from .endpoints._base import Call, Endpoints
+from .endpoints._base import Call
 from .endpoints.control import control_call
 from .endpoints.devices import latest_call
+from .endpoints.products import ProductsAPI
 from .errors import GizwitsError, SessionClosedError, ValidationError, error_key
 from .models import DeviceData
 from .throttling import Pacer, RateLimiter
@@ -176,7 +177,7 @@ _DONE = object()
 ProgressHook = Callable[[Outcome], Any] | None
 
 
-class FanoutAPI(Endpoints):
+class FanoutAPI(ProductsAPI):
     """The fan-out helpers of `Session`."""
 
     max_concurrency: int
@@ -278,6 +279,16 @@ class FanoutAPI(Endpoints):
                 with contextlib.suppress(asyncio.CancelledError):
                     await producer
 
+    def _control_item(self, item: Any) -> tuple[str, Call[None]]:
+        """One bulk command's call, its values checked as `control` checks them (a refusal is its outcome)."""
+        if not isinstance(item, tuple | list) or len(item) != 2:
+            raise ValidationError(f"each command must be a (did, attrs) pair, got {item!r:.60}")
+        did, attrs = item
+        return did, control_call(did, self.check_attrs(did, attrs))
+
+    def _latest_item(self, did: Any) -> tuple[str, Call[DeviceData]]:
+        return did, latest_call(did, self._decoder(did) if type(did) is str else None)
+
     async def control_many(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
         progress: ProgressHook = None,
@@ -287,14 +298,14 @@ class FanoutAPI(Endpoints):
         Returns every input's outcome in input order. ``rate`` caps request starts per second (retries
         included); ``progress`` is called with each outcome as it completes.
         """
-        return await self._collect(_command_inputs(commands), _control, concurrency, rate, progress)
+        return await self._collect(_command_inputs(commands), self._control_item, concurrency, rate, progress)
 
     async def latest_many(
         self, dids: Iterable[str] | AsyncIterable[str], *, concurrency: int | None = None,
         rate: float | None = None, progress: ProgressHook = None,
     ) -> BulkReport:
         """`latest` for many devices; each outcome's ``value`` is a `DeviceData`."""
-        return await self._collect(_did_inputs(dids), _latest, concurrency, rate, progress)
+        return await self._collect(_did_inputs(dids), self._latest_item, concurrency, rate, progress)
 
     async def stream_control(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
@@ -306,8 +317,8 @@ class FanoutAPI(Endpoints):
         ``contextlib.aclosing``) to stop early: in-flight requests are cancelled.
         """
         pace = RateLimiter(rate) if rate is not None else None
-        async with contextlib.aclosing(self._stream(_command_inputs(commands), _control, concurrency, pace,
-                                                    progress)) as outcomes:
+        async with contextlib.aclosing(self._stream(_command_inputs(commands), self._control_item, concurrency,
+                                                    pace, progress)) as outcomes:
             async for outcome in outcomes:
                 yield outcome
 
@@ -332,7 +343,8 @@ class FanoutAPI(Endpoints):
         while True:
             round_started = loop.time()
             pace = RateLimiter(len(devices) / interval)
-            async with contextlib.aclosing(self._stream(iter(devices), _latest, concurrency, pace, None)) as round_:
+            async with contextlib.aclosing(
+                    self._stream(iter(devices), self._latest_item, concurrency, pace, None)) as round_:
                 async for outcome in round_:
                     if isinstance(outcome.error, SessionClosedError):
                         raise outcome.error  # no later round can succeed: stop instead of warning forever
@@ -388,17 +400,6 @@ class _End:
 
     def __init__(self, error: BaseException | None) -> None:
         self.error = error
-
-
-def _control(item: Any) -> tuple[str, Call[None]]:
-    if not isinstance(item, tuple | list) or len(item) != 2:
-        raise ValidationError(f"each command must be a (did, attrs) pair, got {item!r:.60}")
-    did, attrs = item
-    return did, control_call(did, attrs)
-
-
-def _latest(did: Any) -> tuple[str, Call[DeviceData]]:
-    return did, latest_call(did)
 
 
 def _did_of(item: Any) -> str:

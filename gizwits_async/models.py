@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -256,8 +256,10 @@ class Device:
 class DeviceData:
     """A device's latest reported data (GET /app/devdata/{did}/latest); ``updated_at`` None: never reported.
 
-    ``raw`` is the whole answer as received, read-only. ``online`` is None when unknown (a REST reading says
-    nothing about it; `Session.watch` fills it in from push news).
+    ``attrs`` are the values in Python form when the session knows the device's product schema (bool from 0/1,
+    binaries as bytes, enum indexes as labels), else as reported. ``raw`` is the whole answer as received,
+    read-only: ``raw["attr"]`` keeps the values as reported. ``online`` is None when unknown (a
+    REST reading says nothing about it; `Session.watch` fills it in from push news).
     """
 
     did: str
@@ -268,14 +270,16 @@ class DeviceData:
 
     def binary(self, name: str) -> bytes:
         """A binary datapoint's value as bytes (the wire carries it as a hex string)."""
-        return bytes.fromhex(str(self.attrs[name]))
+        value = self.attrs[name]
+        return value if isinstance(value, bytes) else bytes.fromhex(str(value))
 
     @classmethod
-    def from_wire(cls, data: Any) -> DeviceData:
-        """From ``{"did", "updated_at", "attr": {...}}``."""
+    def from_wire(cls, data: Any, decode: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None) -> DeviceData:
+        """From ``{"did", "updated_at", "attr": {...}}``; ``decode`` turns reported values into Python ones."""
         body = _obj(data)
-        values = body.get("attr") or {}
-        return cls(str(body["did"]), timestamp(body.get("updated_at")), dict(_obj(values)), body)
+        values = _obj(body.get("attr") or {})
+        return cls(str(body["did"]), timestamp(body.get("updated_at")),
+                   dict(values) if decode is None else decode(values), body)
 
 
 @attrs.frozen

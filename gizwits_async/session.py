@@ -15,7 +15,7 @@ import json
 import json.encoder
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 import aiohttp
@@ -27,6 +27,7 @@ from .endpoints.codes import REQUEST_APP_TOKEN, CodesAPI
 from .endpoints.control import ControlAPI
 from .endpoints.device_details import DeviceDetailsAPI
 from .endpoints.devices import DevicesAPI
+from .endpoints.products import ProductsAPI
 from .endpoints.scheduler import SchedulerAPI
 from .endpoints.users import UsersAPI
 from .errors import (
@@ -40,6 +41,7 @@ from .errors import (
 from .fanout import FanoutAPI
 from .log import logger, redacted_headers
 from .models import AppToken, Token
+from .products import Product
 from .push.api import PushAPI
 from .retry import RetryPolicy, backoff, should_retry
 from .throttling import Pacer
@@ -95,7 +97,9 @@ def _resolve_base_url(region: str, base_url: str | None) -> str:
     return str(base_url).rstrip("/")
 
 
-class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, SchedulerAPI, FanoutAPI, PushAPI):
+class Session(
+    UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, SchedulerAPI, FanoutAPI, ProductsAPI, PushAPI
+):
     """An async client of the Gizwits Open API for one application (``appid``).
 
     Safe to share between the tasks of one event loop. Use ``async with Session(...)`` or call `aclose`.
@@ -120,6 +124,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         verify: Verify = True,
         trust_env: bool = True,
         lang: str | None = "en",
+        products: Iterable[Product] = (),
     ) -> None:
         """Create a session; it opens its connection pool on first use.
 
@@ -132,6 +137,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         ``retry``: a `RetryPolicy` or the number of attempts in all (default 3). ``login_backoff``: seconds
         during which, after the server rejected the password, the session does not sign in again by itself.
         ``lang``: the user's language, sent with sign-ins and user creation (None: not sent).
+        ``products``: datapoint schemas known in advance (no request needed), shared with `for_user` sessions.
         """
         self.appid = check_text(appid, "appid")
         self.lang = None if lang is None else check_text(lang, "lang")
@@ -169,6 +175,8 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         self._open_lock = asyncio.Lock()
         self._opened = False
         self._closed = False
+        # Dicts shared (not copied) by for_user() sessions: a schema fetched by one is known to all.
+        self._init_products(products)
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 

@@ -114,6 +114,7 @@ class EmulatorApp:
                 Route("GET", "/app/scheduler", "S2", self.schedules),
                 Route("DELETE", "/app/scheduler/{id}", "S3", self.delete_schedule),
                 Route("GET", "/app/scheduler/{id}/logs", "S4", self.schedule_logs),
+                Route("GET", "/app/datapoint", "DV2", self.datapoint),
                 *OutsideControls(stats).routes(),
             ]
         )
@@ -370,6 +371,13 @@ class EmulatorApp:
                 raise ApiError(9015, "attrs must be a non-empty object")
             self.state.control(user, did, attrs)
         return 200, {}
+
+    def datapoint(self, call: Call) -> Reply:
+        """GET /app/datapoint: a product's datapoint schema (app id only)."""
+        product = self.state.products.get(call.param("product_key") or "")
+        if product is None:
+            raise ApiError(9002, call.param("product_key") or "")
+        return 200, product.to_schema()
 
     def create_schedule(self, call: Call) -> Reply:
         """POST /app/scheduler."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from .clock import Clock
 from .config import EmulatorConfig
-from .datapoints import Product, demo_product
+from .datapoints import Product, demo_product, load_product
 from .errors import ApiError
 from .records import Endpoint, device_record
 from .scheduler import Command, Schedule, iso_seconds
@@ -127,7 +127,9 @@ class State:
         self.listeners: list[Callable[[str, str, Any], None]] = []
         #: The ports the emulator serves on (set when it is served): devices' push addresses spread over them.
         self.push_ports: list[int] = []
-        self.add_product(demo_product(config.product_key), name=DEMO_PRODUCT_NAME)
+        product = (load_product(config.product_file, secret=config.product_secret) if config.product_file
+                   else demo_product(config.product_key, config.product_secret))
+        self.default_product = self.add_product(product, name=None if config.product_file else DEMO_PRODUCT_NAME).key
         self.add_user(config.username, config.password)
         for _ in range(config.devices):
             self.bind(config.username, self.add_device(drift=config.drift).did)
@@ -321,8 +323,10 @@ class State:
         changed = {}
         for dp in self.products[device.product_key].datapoints.values():
             if not dp.writable and dp.type in ("uint8", "uint16", "uint32"):
-                step = self.rng.choice((-1, 1))
-                changed[dp.name] = device.attrs[dp.name] = min(max(device.attrs[dp.name] + step, dp.min), dp.upper)
+                previous = device.attrs[dp.name]
+                device.attrs[dp.name] = dp.nudged(previous, self.rng.choice((-1, 1)))
+                if device.attrs[dp.name] != previous:
+                    changed[dp.name] = device.attrs[dp.name]
         device.updated_at = int(now)
         device.next_drift = now + self.config.drift_interval
         self._tell(device.did, "attrs", changed)
@@ -496,9 +500,12 @@ class State:
 
     # -- helpers for tests ("it happened elsewhere") ---------------------------------------------------
     def add_product(self, product: Product, *, name: str | None = None) -> Product:
-        """Register a product (its datapoint schema); `name` is the product_name records carry (default: key)."""
+        """Register a product (its datapoint schema); `name` is the product_name records carry (default: the
+        product's own name, else its key)."""
+        if name:
+            product.name = name
         self.products[product.key] = product
-        self.product_names[product.key] = name or product.key
+        self.product_names[product.key] = product.name or product.key
         return product
 
     def add_user(self, username: str, password: str, *, email: str | None = None, phone: str | None = None) -> User:
@@ -527,7 +534,7 @@ class State:
 
         `alias` is the name its bindings start with (default: a room name, numbered past the tenth device).
         """
-        product = self.products[product_key or self.config.product_key]
+        product = self.products[product_key or self.default_product]
         if alias is None:
             turn, index = divmod(len(self.devices), len(ALIASES))
             alias = ALIASES[index] + (f" {turn + 1}" if turn else "")

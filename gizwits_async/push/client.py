@@ -11,11 +11,11 @@ import aiohttp
 from ..errors import APIError, GizwitsError, SessionClosedError, TokenError, ValidationError
 from ..models import Device, Token
 from ..transport.aiohttp_base import AiohttpSender
-from ..validation import check_did, check_raw, encode_attrs
+from ..validation import check_did, check_raw
 from . import frames
 from .buffer import EventBuffer
 from .connection import Connection, PushSettings
-from .events import PushEvent, PushStats, SubscribeResult
+from .events import AttrsEvent, PushEvent, PushStats, SubscribeResult
 
 if TYPE_CHECKING:
     from ..session import Session
@@ -111,7 +111,12 @@ class Push:
         return self._client
 
     def emit(self, event: PushEvent) -> None:
-        """Hand an event to the consumer."""
+        """Hand an event to the consumer; datapoint values decoded by the product's schema when the session knows
+        it, as REST readings are."""
+        if isinstance(event, AttrsEvent):
+            product = self.session.product_of(event.did)
+            if product is not None:
+                event = AttrsEvent(event.did, event.at, product.decode(event.attrs))
         self._buffer.put(event)
 
     async def token(self) -> Token:
@@ -201,7 +206,7 @@ class Push:
         """``c2s_write``: set datapoints, with the same checks as `Session.control`; the device's new state
         arrives as an `AttrsEvent`."""
         connection = self._connection(did)
-        wire = frames.socket_attrs(encode_attrs(attrs), attrs)
+        wire = self.session.check_attrs(did, attrs, encoding="push")
         await connection.send(frames.write_frame(did, wire), self._wait())
 
     async def write_raw(self, did: str, data: bytes | Sequence[int]) -> None:

@@ -25,7 +25,6 @@ __all__ = [
     "raw_frame",
     "read_frame",
     "reconnect_delay",
-    "socket_attrs",
     "subscribe_frame",
     "write_frame",
 ]
@@ -85,15 +84,6 @@ def raw_frame(did: str, data: Sequence[int]) -> str:
 def ack_frame(did: str, sn: int) -> str:
     """``c2s_ack``: the answer a notification carrying ``req_sn`` asks for (top-level fields, no ``data``)."""
     return _dumps({"cmd": "c2s_ack", "res_sn": sn, "did": did})
-
-
-def socket_attrs(checked: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
-    """Checked (REST-form) values as the socket carries them: a value given as bytes goes as a list of byte
-    values (REST sends it as hex)."""
-    return {
-        name: list(bytes(given[name])) if isinstance(given.get(name), bytes | bytearray | memoryview) else value
-        for name, value in checked.items()
-    }
 
 
 def decode(text: str) -> Frame | None:

@@ -39,7 +39,8 @@ Update = AttrsEvent | OnlineEvent | DeviceData
 class _States:
     """The current state per device; `apply` returns the new `DeviceData` when something changed."""
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
+        self.session = session
         self.current: dict[str, DeviceData] = {}
 
     def apply(self, update: Update) -> DeviceData | None:
@@ -49,7 +50,8 @@ class _States:
         elif old is None:
             return None  # not read yet: the first reading (REST) will carry it
         elif isinstance(update, AttrsEvent):
-            new = attrs.evolve(old, attrs={**old.attrs, **_rest_form(update.attrs)}, updated_at=update.at)
+            values = update.attrs if self.session.product_of(update.did) else _as_reported(update.attrs)
+            new = attrs.evolve(old, attrs={**old.attrs, **values}, updated_at=update.at)
         else:
             new = attrs.evolve(old, online=update.online)
         if old is not None and old.attrs == new.attrs and old.online == new.online:
@@ -59,7 +61,8 @@ class _States:
         return new
 
 
-def _rest_form(values: dict[str, Any]) -> dict[str, Any]:
+def _as_reported(values: dict[str, Any]) -> dict[str, Any]:
+    """Pushed values in the form REST reports them when the product's schema is unknown: binaries as hex."""
     return {name: value.hex() if isinstance(value, bytes) else value for name, value in values.items()}
 
 
@@ -71,7 +74,7 @@ async def watch_devices(
     resync: set[str] = set()
     wake = asyncio.Event()
     await push.want(dids)
-    states = _States()
+    states = _States(session)
     for data in await _read(session, dids):
         record = push.record(data.did)
         fresh = states.apply(attrs.evolve(data, online=record.is_online) if record is not None else data)

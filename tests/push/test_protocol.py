@@ -185,3 +185,20 @@ async def test_an_httpx_session_still_pushes_over_aiohttp(base_url: str, dids: l
         async with session.push(**FAST) as push:
             assert (await push.subscribe(dids[:1])).success == dids[:1]
             await next_event(push, attrs_of(dids[0]))
+
+
+async def test_a_known_schema_checks_writes_and_decodes_events(
+    emulator: Emulator[FakeClock], session: gizwits.Session, push: gizwits.Push, dids: list[str]
+) -> None:
+    await session.bindings()  # records each device's product
+    await session.datapoints("demo-product")
+    await push.subscribe(dids[:1])
+    before = emulator.push.stats.frames_in["c2s_write"]
+    with pytest.raises(gizwits.ValidationError, match="brightness"):
+        await push.write(dids[0], {"brightness": 101})  # above the datapoint's maximum
+    with pytest.raises(gizwits.ValidationError, match="temp"):
+        await push.write(dids[0], {"temp": 30})  # read-only
+    assert emulator.push.stats.frames_in["c2s_write"] == before
+    await push.write(dids[0], {"mode": 2, "color": b"\x01"})  # an enum index; a short binary is padded
+    event = await next_event(push, attrs_of(dids[0], mode="heat"))
+    assert isinstance(event, gizwits.AttrsEvent) and event.attrs["color"] == b"\x01\x00\x00"

@@ -55,12 +55,6 @@ def test_outgoing_frames() -> None:
     assert json.loads(frames.PING) == {"cmd": "ping"}
 
 
-def test_socket_attrs_send_bytes_as_byte_arrays() -> None:
-    given = {"color": b"\x01\xff", "on": True, "name": "abc"}
-    checked = {"color": "01ff", "on": True, "name": "abc"}
-    assert frames.socket_attrs(checked, given) == {"color": [1, 255], "on": True, "name": "abc"}
-
-
 @pytest.mark.parametrize(
     ("text", "frame"),
     [
