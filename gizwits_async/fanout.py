@@ -30,7 +30,7 @@ from .endpoints._base import Call
 from .endpoints.control import control_call
 from .endpoints.devices import latest_call
 from .endpoints.products import ProductsAPI
-from .errors import GizwitsError, SessionClosedError, ValidationError, error_key
+from .errors import GizwitsError, SessionClosedError, ValidationError, error_key, is_permanent
 from .models import DeviceData
 from .throttling import Pacer, RateLimiter
 from .validation import check_did
@@ -330,8 +330,10 @@ class FanoutAPI(ProductsAPI):
 
         The first round yields every device; ``changes_only=False`` yields every reading. Requests of a round
         are spread over the interval. A failed read goes to ``on_error`` (default: a warning in the log) and
-        the device is read again next round. Stops cleanly when the consumer stops iterating, and raises
-        `SessionClosedError` once the session is closed.
+        the device is read again next round, unless the failure is permanent (`errors.is_permanent`: an unknown,
+        unbound or disabled device): then it is reported once and no longer read, and the iteration ends when
+        no device is left. Stops cleanly when the consumer stops iterating, and raises `SessionClosedError` once
+        the session is closed.
         """
         devices = [check_did(did) for did in ([dids] if isinstance(dids, str) else dids)]
         if not devices:
@@ -340,6 +342,7 @@ class FanoutAPI(ProductsAPI):
             raise ValidationError(f"interval must be > 0 seconds, got {interval!r}")
         loop = asyncio.get_running_loop()
         seen: dict[str, Any] = {}
+        gone: set[str] = set()
         while True:
             round_started = loop.time()
             pace = RateLimiter(len(devices) / interval)
@@ -350,11 +353,16 @@ class FanoutAPI(ProductsAPI):
                         raise outcome.error  # no later round can succeed: stop instead of warning forever
                     if outcome.error is not None:
                         (on_error or _warn)(outcome)
+                        if is_permanent(outcome.error):
+                            gone.add(outcome.did)  # reported once: reading it again cannot succeed
                         continue
                     data: DeviceData = outcome.value
                     if not changes_only or data.did not in seen or seen[data.did] != data.updated_at:
                         seen[data.did] = data.updated_at
                         yield data
+            devices = [did for did in devices if did not in gone]
+            if not devices:
+                return
             await asyncio.sleep(max(0.0, round_started + interval - loop.time()))
 
 
