@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from push_support import FAST
+from push_support import FAST, QUICK_HEARTBEAT
 
 import gizwits_async as gizwits
 
@@ -37,3 +37,9 @@ async def make_push(session: gizwits.Session) -> AsyncIterator[MakePush]:
 async def push(make_push: MakePush) -> gizwits.Push:
     """A `Push` with FAST settings."""
     return await make_push()
+
+
+@pytest_asyncio.fixture
+async def quick_push(make_push: MakePush) -> gizwits.Push:
+    """A `Push` with FAST settings and a ping every 0.3 s (a declared interval of 1 s)."""
+    return await make_push(heartbeat=QUICK_HEARTBEAT)

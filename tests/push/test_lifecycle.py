@@ -21,17 +21,17 @@ def demo(emulator: Emulator[FakeClock]) -> object:
 
 
 async def test_pings_keep_a_margin_and_one_loop_survives_relogins(
-    emulator: Emulator[FakeClock], push: gizwits.Push, dids: list[str]
+    emulator: Emulator[FakeClock], quick_push: gizwits.Push, dids: list[str]
 ) -> None:
-    await push.subscribe(dids[:1])
+    await quick_push.subscribe(dids[:1])
     (sock,) = emulator.push.sockets
     assert sock.heartbeat_interval == 1  # 3 x 0.3 s, in whole seconds
     for _ in range(3):
         await asyncio.sleep(0.45)
         emulator.push.expire()
-        await wait_until(lambda: push.connected)
+        await wait_until(lambda: quick_push.connected)
     await asyncio.sleep(0.7)
-    assert sock.logins == 4 and push.stats.relogins == 3
+    assert sock.logins == 4 and quick_push.stats.relogins == 3
     gaps = [later - earlier for earlier, later in pairwise(sock.pings)]
     assert len(sock.pings) >= 4
     assert min(gaps) > 0.2  # one ping loop: two loops would ping in pairs
@@ -57,31 +57,31 @@ async def test_session_loss_relogs_on_the_same_socket_without_rest_login(
     await next_event(push, attrs_of(dids[0], brightness=3))
 
 
-async def test_no_heartbeat_1011_replaces_the_socket(emulator: Emulator[FakeClock], push: gizwits.Push,
+async def test_no_heartbeat_1011_replaces_the_socket(emulator: Emulator[FakeClock], quick_push: gizwits.Push,
                                                      dids: list[str]) -> None:
-    await push.subscribe(dids[:1])
+    await quick_push.subscribe(dids[:1])
     emulator.push.faults.swallow_pings = True  # the server stops crediting pings: 1011 after its interval (1 s)
     loop = asyncio.get_running_loop()
     started = loop.time()
-    lost = await next_event(push, lambda e: isinstance(e, gizwits.ConnectionEvent) and e.state == "lost")
+    lost = await next_event(quick_push, lambda e: isinstance(e, gizwits.ConnectionEvent) and e.state == "lost")
     assert loop.time() - started < 2.0  # within twice the interval
     emulator.push.faults.swallow_pings = False
-    await next_event(push, connected, limit=2)
+    await next_event(quick_push, connected, limit=2)
     assert isinstance(lost.error, gizwits.GizwitsError)  # type: ignore[union-attr]
     assert emulator.push.stats.sockets_opened == 2
 
 
-async def test_silence_means_a_dead_socket(emulator: Emulator[FakeClock], push: gizwits.Push,
+async def test_silence_means_a_dead_socket(emulator: Emulator[FakeClock], quick_push: gizwits.Push,
                                            dids: list[str]) -> None:
-    await push.subscribe(dids[:1])
+    await quick_push.subscribe(dids[:1])
     emulator.push.faults.silent = True  # open, but nothing comes back: no pong, nothing
     loop = asyncio.get_running_loop()
     started = loop.time()
-    lost = await next_event(push, lambda e: isinstance(e, gizwits.ConnectionEvent) and e.state == "lost")
+    lost = await next_event(quick_push, lambda e: isinstance(e, gizwits.ConnectionEvent) and e.state == "lost")
     assert loop.time() - started < 2.0  # within twice the interval
     assert isinstance(lost.error, gizwits.TransportError) and "nothing received" in str(lost.error)  # type: ignore[union-attr]
     emulator.push.faults.silent = False
-    await next_event(push, connected, limit=2)
+    await next_event(quick_push, connected, limit=2)
     assert emulator.push.stats.sockets_opened == 2
 
 
@@ -138,7 +138,7 @@ async def test_a_refused_socket_login_renews_the_token_once(
 async def test_a_burst_against_a_sleeping_consumer_stays_bounded(
     emulator: Emulator[FakeClock], make_push: object, dids: list[str]
 ) -> None:
-    push = await make_push(max_events=1000)  # type: ignore[operator]
+    push = await make_push(max_events=1000, heartbeat=10)  # type: ignore[operator]
     await push.subscribe(dids[:2])
     await wait_until(lambda: push.stats.buffered >= 3)  # two reads and a connection event waiting
     emulator.push.burst(dids[0], 50_000)
