@@ -34,10 +34,13 @@ from .models import (
     Captcha,
     Device,
     DeviceData,
+    Guest,
+    RawRecord,
     Schedule,
     ScheduledCommand,
     ScheduleLog,
     Token,
+    User,
 )
 from .products import Datapoint, Product
 from .push import (
@@ -81,6 +84,7 @@ __all__ = [
     "DeviceOfflineError",
     "ErrorCode",
     "GizwitsError",
+    "Guest",
     "MemoryTokenStore",
     "OnlineEvent",
     "Outcome",
@@ -92,6 +96,7 @@ __all__ = [
     "PushStats",
     "RateLimiter",
     "RawEvent",
+    "RawRecord",
     "RetryPolicy",
     "Schedule",
     "ScheduleLog",
@@ -106,6 +111,7 @@ __all__ = [
     "TokenError",
     "TokenStore",
     "TransportError",
+    "User",
     "ValidationError",
     "__version__",
 ]

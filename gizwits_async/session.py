@@ -23,11 +23,14 @@ from yarl import URL
 
 from .auth import AppTokenCache, MemoryTokenStore, TokenManager, TokenStore
 from .endpoints._base import Auth, Call, Reply
+from .endpoints.binding import BindingAPI
 from .endpoints.codes import REQUEST_APP_TOKEN, CodesAPI
 from .endpoints.control import ControlAPI
 from .endpoints.device_details import DeviceDetailsAPI
 from .endpoints.devices import DevicesAPI
+from .endpoints.history import HistoryAPI
 from .endpoints.products import ProductsAPI
+from .endpoints.profile import ProfileAPI
 from .endpoints.scheduler import SchedulerAPI
 from .endpoints.users import UsersAPI
 from .errors import (
@@ -97,9 +100,8 @@ def _resolve_base_url(region: str, base_url: str | None) -> str:
     return str(base_url).rstrip("/")
 
 
-class Session(
-    UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, SchedulerAPI, FanoutAPI, ProductsAPI, PushAPI
-):
+class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, BindingAPI, HistoryAPI, ControlAPI,
+              SchedulerAPI, FanoutAPI, ProductsAPI, PushAPI):
     """An async client of the Gizwits Open API for one application (``appid``).
 
     Safe to share between the tasks of one event loop. Use ``async with Session(...)`` or call `aclose`.
@@ -276,6 +278,8 @@ class Session(
                 if debug:
                     started = time.perf_counter()
                 try:
+                    if call.headers is not None:
+                        headers = {**headers, **call.headers}
                     response: Response | None = await self._transport.send(call.method, call.path, headers, body)
                 except TransportError as exc:
                     response, error = None, exc

@@ -14,6 +14,7 @@ from .devices import control, devices, latest, poll, raw
 from .emulator import emulator
 from .failures import failure_json
 from .output import Output
+from .products import datapoints, device, history, rename
 from .schedules import schedules
 
 __all__ = ["cli", "main"]
@@ -51,7 +52,8 @@ def cli(ctx: click.Context, appid: str | None, region: str, base_url: str | None
     ctx.obj = Settings(appid, region, base_url, Output(as_json))
 
 
-for command in (login, logout, whoami, devices, latest, control, raw, bulk_control, poll, schedules, emulator, demo):
+for command in (login, logout, whoami, devices, device, rename, latest, control, raw, bulk_control, poll, history,
+                datapoints, schedules, emulator, demo):
     cli.add_command(command)
 
 

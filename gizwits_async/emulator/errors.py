@@ -30,6 +30,9 @@ ERRORS: dict[int, tuple[str, int]] = {
     9042: ("device offline!", 400),
     9043: ("X-Gizwits-Timestamp invalid!", 400),
     9044: ("X-Gizwits-Signature invalid!", 400),
+    9093: ("permission denied, you are not owner!", 400),
+    9096: ("user is not guest!", 400),
+    9999: ("reserved", 400),
 }
 
 

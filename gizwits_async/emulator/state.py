@@ -19,6 +19,7 @@ from .clock import Clock
 from .config import EmulatorConfig
 from .datapoints import Product, demo_product, load_product
 from .errors import ApiError
+from .history import History
 from .records import Endpoint, device_record
 from .scheduler import Command, Schedule, iso_seconds
 
@@ -127,6 +128,7 @@ class State:
         self.listeners: list[Callable[[str, str, Any], None]] = []
         #: The ports the emulator serves on (set when it is served): devices' push addresses spread over them.
         self.push_ports: list[int] = []
+        self.history = History()
         product = (load_product(config.product_file, secret=config.product_secret) if config.product_file
                    else demo_product(config.product_key, config.product_secret))
         self.default_product = self.add_product(product, name=None if config.product_file else DEMO_PRODUCT_NAME).key
@@ -420,6 +422,7 @@ class State:
         device.updated_at = int(self.clock.now() if at is None else at)
         device.commands += 1
         self._tell(did, "attrs", checked)
+        self.history.control(did, user.uid, attrs, self.clock.now() if at is None else at)
 
     def control_raw(self, user: User, did: str, raw: list[int]) -> None:
         """Control by raw bytes: they reach an online bound device unchanged."""
@@ -428,6 +431,7 @@ class State:
             raise ApiError(9042, did)
         device.last_raw = raw
         device.commands += 1
+        self.history.control(did, user.uid, raw, self.clock.now())
 
     # -- schedules -------------------------------------------------------------------------------------
     def new_schedule_id(self) -> str:
@@ -570,6 +574,7 @@ class State:
         changed = device.online != online
         if changed:
             device.state_last_timestamp = int(self.clock.now())
+            self.history.online(did, online, self.clock.now())
         device.online = online
         if online and not device.updated_at:
             device.updated_at = int(self.clock.now())
