@@ -8,6 +8,7 @@
 """
 
 from .auth import MemoryTokenStore, TokenStore
+from .automation_models import DeviceSchedule, Group, GroupChange, Scene, SceneStatus, SceneTask
 from .errors import (
     APIError,
     AttrInvalidError,
@@ -18,6 +19,7 @@ from .errors import (
     DeviceOfflineError,
     ErrorCode,
     GizwitsError,
+    PermissionDeniedError,
     ServerError,
     SessionClosedError,
     ThrottledError,
@@ -56,6 +58,7 @@ from .push import (
 )
 from .retry import RetryPolicy
 from .session import REGIONS, Session
+from .sharing_models import QrInvitation, Sharing, SharingStatus
 from .throttling import Pacer, RateLimiter
 from .transport import Timeout
 
@@ -82,28 +85,38 @@ __all__ = [
     "DeviceNotBoundError",
     "DeviceNotFoundError",
     "DeviceOfflineError",
+    "DeviceSchedule",
     "ErrorCode",
     "GizwitsError",
+    "Group",
+    "GroupChange",
     "Guest",
     "MemoryTokenStore",
     "OnlineEvent",
     "Outcome",
     "Pacer",
+    "PermissionDeniedError",
     "Product",
     "Progress",
     "Push",
     "PushEvent",
     "PushStats",
+    "QrInvitation",
     "RateLimiter",
     "RawEvent",
     "RawRecord",
     "RetryPolicy",
+    "Scene",
+    "SceneStatus",
+    "SceneTask",
     "Schedule",
     "ScheduleLog",
     "ScheduledCommand",
     "ServerError",
     "Session",
     "SessionClosedError",
+    "Sharing",
+    "SharingStatus",
     "SubscribeResult",
     "ThrottledError",
     "Timeout",

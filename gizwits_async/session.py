@@ -27,11 +27,14 @@ from .endpoints.binding import BindingAPI
 from .endpoints.codes import REQUEST_APP_TOKEN, CodesAPI
 from .endpoints.control import ControlAPI
 from .endpoints.device_details import DeviceDetailsAPI
+from .endpoints.device_schedules import DeviceSchedulesAPI
 from .endpoints.devices import DevicesAPI
 from .endpoints.history import HistoryAPI
 from .endpoints.products import ProductsAPI
 from .endpoints.profile import ProfileAPI
+from .endpoints.scenes import ScenesAPI
 from .endpoints.scheduler import SchedulerAPI
+from .endpoints.sharing import SharingAPI
 from .endpoints.users import UsersAPI
 from .errors import (
     APIError,
@@ -42,6 +45,7 @@ from .errors import (
     error_from_response,
 )
 from .fanout import FanoutAPI
+from .group_fanout import GroupFanoutAPI
 from .log import logger, redacted_headers
 from .models import AppToken, Token
 from .products import Product
@@ -101,7 +105,8 @@ def _resolve_base_url(region: str, base_url: str | None) -> str:
 
 
 class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, BindingAPI, HistoryAPI, ControlAPI,
-              SchedulerAPI, FanoutAPI, ProductsAPI, PushAPI):
+              SchedulerAPI, SharingAPI, DeviceSchedulesAPI, ScenesAPI, GroupFanoutAPI, FanoutAPI, ProductsAPI,
+              PushAPI):
     """An async client of the Gizwits Open API for one application (``appid``).
 
     Safe to share between the tasks of one event loop. Use ``async with Session(...)`` or call `aclose`.
@@ -174,6 +179,7 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         # behind a renewal send the new token, not the rejected one. Sign-in calls carry no user token and take
         # no slot, so a renewal never waits for the callers that wait for it.
         self._slots = asyncio.Semaphore(max_concurrency)
+        self._group_products: dict[str, str] = {}  # shared with for_user() sessions
         self._open_lock = asyncio.Lock()
         self._opened = False
         self._closed = False
