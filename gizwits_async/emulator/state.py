@@ -335,10 +335,9 @@ class State:
         changed = {}
         for dp in self.products[device.product_key].datapoints.values():
             if not dp.writable and dp.type in ("uint8", "uint16", "uint32"):
-                previous = device.attrs[dp.name]
-                device.attrs[dp.name] = dp.nudged(previous, self.rng.choice((-1, 1)))
-                if device.attrs[dp.name] != previous:
-                    changed[dp.name] = device.attrs[dp.name]
+                changed[dp.name] = dp.nudged(device.attrs[dp.name], self.rng.choice((-1, 1)))
+        device.attrs.update(changed)
+        self.history.report(device.did, changed, now)
         device.updated_at = int(now)
         device.next_drift = now + self.config.drift_interval
         self._tell(device.did, "attrs", changed)
