@@ -15,6 +15,9 @@ from redis_server import free_port, redis_binary, redis_server_on
 import gizwits_async as gizwits
 from gizwits_async.redis_limiter import spacing_us
 
+#: The margin of the limiters whose starts are timed in this process (seconds of event-loop lateness absorbed).
+LATE = 0.25
+
 
 def busiest_second(starts: list[float]) -> int:
     """The most starts in any one-second window [t, t + 1) beginning at a start."""
@@ -39,7 +42,8 @@ async def _starts(limiters: list[gizwits.RedisRateLimiter], each: int) -> list[f
 
 
 async def test_limiters_on_one_key_share_one_budget(redis_client: Redis) -> None:
-    limiters = [gizwits.RedisRateLimiter(redis_client, 50, appid="app") for _ in range(3)]
+    # starts are timed here, after the event loop woke each: the margin absorbs its lateness on a loaded machine
+    limiters = [gizwits.RedisRateLimiter(redis_client, 50, appid="app", margin=LATE) for _ in range(3)]
     starts = await _starts(limiters, 60)
     assert len(starts) == 180
     assert busiest_second(starts) <= 50
@@ -48,13 +52,13 @@ async def test_limiters_on_one_key_share_one_budget(redis_client: Redis) -> None
 
 
 async def test_a_fractional_rate_keeps_the_window_rule(redis_client: Redis) -> None:
-    limiter = gizwits.RedisRateLimiter(redis_client, 2.5, key="rate:test")
+    limiter = gizwits.RedisRateLimiter(redis_client, 2.5, key="rate:test", margin=LATE)
     starts = []
     for _ in range(4):
         await limiter.wait()
         starts.append(time.monotonic())
-    assert busiest_second(starts) <= 2  # spacing alone (0.4 s) would allow 3
-    assert starts[2] - starts[0] >= 0.99
+    assert busiest_second(starts) <= 2  # spacing by 1/rate alone (0.4 s) would allow 3
+    assert starts[2] - starts[0] >= 1.0
 
 
 async def _reservations(redis: Redis) -> int:
