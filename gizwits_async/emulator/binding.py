@@ -17,6 +17,7 @@ from typing import Any
 from .errors import ApiError
 from .records import Endpoint, device_record
 from .routing import Call, Reply, Route
+from .sharing import mask
 from .state import Binding, Device, State, User
 
 MAX_SKEW = 300
@@ -89,11 +90,7 @@ class BindingRoutes:
         return 200, None
 
 
-def _mask(text: str | None) -> str | None:
-    return None if not text else text[0] + "***" + text[-1]
-
-
 def _guest(user: User) -> dict[str, Any]:
     # The emulator keeps no binding times: created_at is null.
-    return {"uid": user.uid, "username": _mask(user.username), "phone": _mask(user.phone),
-            "email": _mask(user.email), "created_at": None}
+    return {"uid": user.uid, "username": mask(user.username), "phone": mask(user.phone),
+            "email": mask(user.email), "created_at": None}
