@@ -81,10 +81,12 @@ class BindingRoutes:
         return 200, [_guest(u) for u in self.state.users.values() if u is not owner and device.did in u.bindings]
 
     def remove_guest(self, call: Call) -> Reply:
-        """DELETE /app/{did}/bindings?uid=: unbind a guest (owner only; not the owner itself)."""
+        """DELETE /app/{did}/bindings?uid=: unbind a guest (owner only; not the owner itself: 9095)."""
         owner, device = self._owned(call)
         guest = self.state.users.get(call.param("uid") or "")
-        if guest is None or guest is owner or device.did not in guest.bindings:
+        if guest is owner:
+            raise ApiError(9095)
+        if guest is None or device.did not in guest.bindings:
             raise ApiError(9096)
         del guest.bindings[device.did]
         return 200, None
