@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 from .errors import ApiError
 from .faults import Faults, RateLimiter
-from .routing import JSON, Call, Receive, Reply, Route, Router, Scope, Send, lifespan, read_body, send_response
+from .limits import Rejected, check_depth, read_body
+from .routing import JSON, Call, Receive, Reply, Route, Router, Scope, Send, lifespan, send_response
 from .scheduler import parse_schedule
 from .state import State, User, iso_millis
 from .stats import Stats
@@ -99,7 +100,12 @@ class EmulatorApp:
             return
         if scope["type"] != "http":
             return
-        body = await read_body(receive)
+        try:
+            body = await self._read(scope, receive)
+        except Rejected as refusal:
+            self.stats.requests["?"] += 1
+            await send_response(send, refusal.status, json.dumps(refusal.body()).encode())
+            return
         route, params, known = self.router.match(scope["method"], scope["path"])
         if route is None:
             self.stats.requests["?"] += 1
@@ -130,6 +136,13 @@ class EmulatorApp:
         if 200 <= status < 300 and raw and faults.roll(faults.malformed_rate):
             raw = raw[: len(raw) // 2]
         await self._finish(send, call, status, raw, JSON)
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes:
+        config = self.state.config
+        declared = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-length"), None)
+        body = await read_body(receive, declared, max_body=config.max_body, idle_timeout=config.idle_timeout)
+        check_depth(body, config.max_json_depth)
+        return body
 
     def _record(self, call: Call) -> None:
         stats = self.stats

@@ -80,11 +80,11 @@ class Emulator(Generic[ClockT]):
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> AbstractAsyncContextManager[str]:
         """`async with emu.serve() as base_url:` real HTTP (uvicorn) on loopback; port 0 = any free."""
-        return serve(self.app, host, port)
+        return serve(self.app, host, port, self.config.header_timeout)
 
     def run(self, host: str = "127.0.0.1", port: int = 8765, on_ready: Callable[[str], None] = print) -> None:
         """Serve until SIGINT/SIGTERM (blocking); `on_ready(base_url)` is called once listening."""
-        run_until_signal(self.app, host, port, on_ready)
+        run_until_signal(self.app, host, port, on_ready, self.config.header_timeout)
 
     def __repr__(self) -> str:
         return f"Emulator(appid={self.config.appid!r}, devices={len(self.state.devices)})"
