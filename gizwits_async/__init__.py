@@ -20,6 +20,7 @@ from .errors import (
     ThrottledError,
     TokenError,
     TransportError,
+    UnexpectedError,
     ValidationError,
 )
 from .fanout import BulkError, BulkReport, Outcome, Progress
@@ -72,6 +73,7 @@ __all__ = [
     "TokenError",
     "TokenStore",
     "TransportError",
+    "UnexpectedError",
     "ValidationError",
     "__version__",
 ]
