@@ -8,13 +8,18 @@
 """
 
 from .auth import MemoryTokenStore, TokenStore
+from .automation_models import DeviceSchedule, Group, GroupChange, Scene, SceneStatus, SceneTask
 from .errors import (
     APIError,
+    AttrInvalidError,
     AuthenticationError,
+    DeviceDisabledError,
+    DeviceNotBoundError,
     DeviceNotFoundError,
     DeviceOfflineError,
     ErrorCode,
     GizwitsError,
+    PermissionDeniedError,
     ServerError,
     SessionClosedError,
     ThrottledError,
@@ -32,13 +37,20 @@ from .models import (
     Captcha,
     Device,
     DeviceData,
+    Guest,
+    RawRecord,
     Schedule,
     ScheduledCommand,
     ScheduleLog,
     Token,
+    User,
 )
+from .products import Datapoint, Product
 from .retry import RetryPolicy
 from .session import REGIONS, Session
+from .sharing_models import QrInvitation, Sharing, SharingStatus
+from .throttling import Pacer, RateLimiter
+from .transport import Timeout
 
 __version__ = "0.1.0"
 
@@ -46,34 +58,55 @@ __all__ = [
     "REGIONS",
     "APIError",
     "AppToken",
+    "AttrInvalidError",
     "AuthenticationError",
     "BindRequest",
     "BindResult",
     "BulkError",
     "BulkReport",
     "Captcha",
+    "Datapoint",
     "Device",
     "DeviceData",
+    "DeviceDisabledError",
+    "DeviceNotBoundError",
     "DeviceNotFoundError",
     "DeviceOfflineError",
+    "DeviceSchedule",
     "ErrorCode",
     "GizwitsError",
+    "Group",
+    "GroupChange",
+    "Guest",
     "MemoryTokenStore",
     "Outcome",
+    "Pacer",
+    "PermissionDeniedError",
+    "Product",
     "Progress",
+    "QrInvitation",
+    "RateLimiter",
+    "RawRecord",
     "RetryPolicy",
+    "Scene",
+    "SceneStatus",
+    "SceneTask",
     "Schedule",
     "ScheduleLog",
     "ScheduledCommand",
     "ServerError",
     "Session",
     "SessionClosedError",
+    "Sharing",
+    "SharingStatus",
     "ThrottledError",
+    "Timeout",
     "Token",
     "TokenError",
     "TokenStore",
     "TransportError",
     "UnexpectedError",
+    "User",
     "ValidationError",
     "__version__",
 ]

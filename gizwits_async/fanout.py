@@ -24,21 +24,20 @@ from collections.abc import (
     Mapping,
     Sized,
 )
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import attrs
 
-from .endpoints._base import Call, Endpoints
+from .endpoints._base import Call
 from .endpoints.control import control_call
 from .endpoints.devices import latest_call
-from .errors import GizwitsError, SessionClosedError, UnexpectedError, ValidationError
+from .endpoints.products import ProductsAPI
+from .errors import GizwitsError, SessionClosedError, UnexpectedError, ValidationError, error_key, is_permanent
 from .models import DeviceData
-from .validation import check_count, check_did, check_flag, check_hook, check_iterable, check_rate, check_seconds
+from .throttling import Pacer, RateLimiter
+from .validation import check_did, check_flag, check_hook, check_int, check_iterable, check_positive
 
-if TYPE_CHECKING:
-    from .session import Reply
-
-__all__ = ["BulkError", "BulkReport", "FanoutAPI", "Outcome", "Progress", "RateLimiter"]
+__all__ = ["BulkError", "BulkReport", "FanoutAPI", "Outcome", "Progress"]
 
 logger = logging.getLogger("gizwits_async")
 
@@ -68,15 +67,16 @@ class BulkError(GizwitsError):
 
     def __init__(self, report: BulkReport) -> None:
         self.report = report
-        failed = [o for o in report.outcomes if not o.ok]
-        codes = collections.Counter(_error_key(o.error) for o in failed)
-        summary = ", ".join(f"{key}: {count}" for key, count in codes.most_common())
-        super().__init__(f"{len(failed)} of {len(report.outcomes)} failed ({summary})")
+        super().__init__(report.summary())
 
 
-@attrs.frozen
+#: How many failures `str(report)` and `repr(report)` show.
+_SHOWN_FAILURES = 3
+
+
+@attrs.frozen(repr=False)
 class BulkReport:
-    """Every input's `Outcome`, in input order."""
+    """Every input's `Outcome`, in input order. Its repr and str are short: counts and the first failures."""
 
     outcomes: list[Outcome]
 
@@ -86,9 +86,39 @@ class BulkReport:
         return [o.did for o in self.outcomes if o.error is None]
 
     @property
+    def failures(self) -> list[Outcome]:
+        """The failed outcomes, in input order: one per failed input, a did given twice counted twice."""
+        return [o for o in self.outcomes if o.error is not None]
+
+    @property
     def failed(self) -> dict[str, GizwitsError]:
-        """did -> error for the failures (for a did given twice, the last failure; see ``outcomes``)."""
+        """did -> error, one entry per did that failed at least once: its last failure.
+
+        A did given several times appears once here, so count and loop over `failures` instead.
+        """
         return {o.did: o.error for o in self.outcomes if o.error is not None}
+
+    @property
+    def errors(self) -> collections.Counter[str]:
+        """Failures by kind, keyed as `Progress.errors` is (the error code's name, or the exception class)."""
+        return collections.Counter(error_key(o.error) for o in self.outcomes if o.error is not None)
+
+    def summary(self) -> str:
+        """One line: how many failed, of how many, by kind ("2 of 5 failed (DEVICE_OFFLINE: 2)")."""
+        errors = self.errors
+        kinds = ", ".join(f"{key}: {count}" for key, count in errors.most_common())
+        return f"{errors.total()} of {len(self.outcomes)} failed" + (f" ({kinds})" if kinds else "")
+
+    def __repr__(self) -> str:
+        shown = [f"{o.did}: {error_key(o.error)}" for o in self.failures[:_SHOWN_FAILURES] if o.error is not None]
+        return f"<BulkReport {self.summary()}; first failures: {shown}>" if shown else f"<BulkReport {self.summary()}>"
+
+    def __str__(self) -> str:
+        failures = self.failures
+        lines = [self.summary()] + [f"  {o.did}: {o.error}" for o in failures[:_SHOWN_FAILURES]]
+        if len(failures) > _SHOWN_FAILURES:
+            lines.append(f"  ... and {len(failures) - _SHOWN_FAILURES} more (see .failures)")
+        return "\n".join(lines)
 
     @property
     def ok(self) -> bool:
@@ -101,11 +131,6 @@ class BulkReport:
             raise BulkError(self)
 
 
-def _error_key(error: GizwitsError | None) -> str:
-    code = getattr(error, "code", None)
-    return str(code) if code is not None else type(error).__name__
-
-
 @attrs.define
 class Progress:
     """A progress hook that counts outcomes; pass it as ``progress=`` (any callable taking an `Outcome` works)."""
@@ -113,46 +138,17 @@ class Progress:
     done: int = 0
     succeeded: int = 0
     failed: int = 0
-    #: Failures by Gizwits error code (or exception class name when there is no code).
+    #: Failures by kind: the Gizwits error code's name ("DEVICE_OFFLINE"), or the exception class when the error
+    #: has no code ("TransportError"); see `gizwits_async.errors.error_key`.
     errors: collections.Counter[str] = attrs.field(factory=collections.Counter)
 
     def __call__(self, outcome: Outcome) -> None:
         self.done += 1
-        if outcome.ok:
+        if outcome.error is None:
             self.succeeded += 1
         else:
             self.failed += 1
-            self.errors[_error_key(outcome.error)] += 1
-
-
-class RateLimiter:
-    """Lets at most ``rate`` requests start in any one-second window, evenly spaced, with no initial burst.
-
-    Shared by the workers of one run. Starts are spaced ``1/rate`` apart, and the start after the last
-    ``floor(rate)`` ones waits until a second has passed since the first of them, so late wake-ups of the
-    event loop can never bunch more than ``rate`` starts into a second.
-    """
-
-    def __init__(self, rate: float) -> None:
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
-            raise ValidationError(f"rate must be a number of requests per second > 0, got {rate!r}")
-        self.interval = 1.0 / rate
-        self._window: collections.deque[float] = collections.deque(maxlen=max(1, int(rate)))
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        """Return when the next request may start."""
-        loop = asyncio.get_running_loop()
-        async with self._lock:
-            window = self._window
-            slot = max(self._next, window[0] + 1.0 if len(window) == window.maxlen else 0.0)
-            delay = slot - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            now = loop.time()
-            window.append(now)
-            self._next = now + self.interval
+            self.errors[error_key(outcome.error)] += 1
 
 
 Inputs = Iterator[Any] | AsyncIterator[Any]
@@ -179,30 +175,27 @@ def _did_inputs(dids: Iterable[str] | AsyncIterable[str]) -> Inputs:
 
 
 def _pace(rate: float | None) -> RateLimiter | None:
-    return None if rate is None else RateLimiter(check_rate(rate))
+    return None if rate is None else RateLimiter(rate)
 
 
 #: Takes one input's result: its index, did, value, error and attempts.
 Emit = Callable[[int, str, Any, GizwitsError | None, int], Awaitable[None]]
 #: Turns one input item into the did it is about and the call to send.
-Build = Callable[[Any], tuple[str, Call]]
+Build = Callable[[Any], tuple[str, Call[Any]]]
 _DONE = object()
 #: A progress hook: called with each outcome as it completes.
 ProgressHook = Callable[[Outcome], Any] | None
 
 
-class FanoutAPI(Endpoints):
+class FanoutAPI(ProductsAPI):
     """The fan-out helpers of `Session`."""
 
     max_concurrency: int
 
-    async def _exchange(self, call: Call, pace: RateLimiter | None = None) -> Reply:
-        raise NotImplementedError
-
     def _concurrency(self, concurrency: int | None, inputs: object) -> int:
         """How many workers to start: ``concurrency`` (default: the pool size), at most the pool size and the
         number of inputs when it is known (more workers than either would only wait)."""
-        workers = self.max_concurrency if concurrency is None else check_count(concurrency, "concurrency")
+        workers = self.max_concurrency if concurrency is None else check_int(concurrency, "concurrency", minimum=1)
         if isinstance(inputs, Sized):
             workers = min(workers, len(inputs))
         return max(1, min(workers, self.max_concurrency))
@@ -213,7 +206,7 @@ class FanoutAPI(Endpoints):
         build: Build,
         *,
         concurrency: int,
-        pace: RateLimiter | None,
+        pace: Pacer | None,
         emit: Emit,
     ) -> None:
         """Send ``build(item)`` for every input item on ``concurrency`` workers, emitting each outcome."""
@@ -264,7 +257,7 @@ class FanoutAPI(Endpoints):
         return BulkReport(results.outcomes())
 
     async def _stream(
-        self, inputs: Inputs, build: Build, workers: int, pace: RateLimiter | None, progress: ProgressHook,
+        self, inputs: Inputs, build: Build, workers: int, pace: Pacer | None, progress: ProgressHook,
     ) -> AsyncGenerator[Outcome, None]:
         """Outcomes in completion order; holds at most ``workers`` of them (memory O(workers))."""
         queue: asyncio.Queue[Outcome | _End] = asyncio.Queue(maxsize=workers)
@@ -299,25 +292,35 @@ class FanoutAPI(Endpoints):
                 with contextlib.suppress(asyncio.CancelledError):
                     await producer
 
+    def _control_item(self, item: Any) -> tuple[str, Call[None]]:
+        """One bulk command's call, its values checked as `control` checks them (a refusal is its outcome)."""
+        if not isinstance(item, tuple | list) or len(item) != 2:
+            raise ValidationError(f"each command must be a (did, attrs) pair, got {item!r:.60}")
+        did, attrs = item
+        return did, control_call(did, self.check_attrs(did, attrs))
+
+    def _latest_item(self, did: Any) -> tuple[str, Call[DeviceData]]:
+        return did, latest_call(did, self._decoder(did) if type(did) is str else None)
+
     async def control_many(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
         progress: ProgressHook = None,
     ) -> BulkReport:
-        """C1 for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
+        """`control` for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
 
         Returns every input's outcome in input order. ``rate`` caps request starts per second (retries
         included); ``progress`` is called with each outcome as it completes.
         """
         workers = self._concurrency(concurrency, commands)
-        return await self._collect(_command_inputs(commands), _control, workers, rate, progress)
+        return await self._collect(_command_inputs(commands), self._control_item, workers, rate, progress)
 
     async def latest_many(
         self, dids: Iterable[str] | AsyncIterable[str], *, concurrency: int | None = None,
         rate: float | None = None, progress: ProgressHook = None,
     ) -> BulkReport:
-        """D1 for many devices; each outcome's ``value`` is a `DeviceData`."""
+        """`latest` for many devices; each outcome's ``value`` is a `DeviceData`."""
         workers = self._concurrency(concurrency, dids)
-        return await self._collect(_did_inputs(dids), _latest, workers, rate, progress)
+        return await self._collect(_did_inputs(dids), self._latest_item, workers, rate, progress)
 
     async def stream_control(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
@@ -331,7 +334,8 @@ class FanoutAPI(Endpoints):
         workers = self._concurrency(concurrency, commands)
         inputs = _command_inputs(commands)
         check_hook(progress, "progress")
-        async with contextlib.aclosing(self._stream(inputs, _control, workers, _pace(rate), progress)) as outcomes:
+        async with contextlib.aclosing(self._stream(inputs, self._control_item, workers, _pace(rate),
+                                                    progress)) as outcomes:
             async for outcome in outcomes:
                 yield outcome
 
@@ -343,27 +347,32 @@ class FanoutAPI(Endpoints):
 
         The first round yields every device; ``changes_only=False`` yields every reading. Requests of a round
         are spread over the interval. A failed read goes to ``on_error`` (default: a warning in the log) and
-        the device is read again next round. Stops cleanly when the consumer stops iterating, and raises
-        `SessionClosedError` once the session is closed.
+        the device is read again next round, unless the failure is permanent (`errors.is_permanent`: an unknown,
+        unbound or disabled device): then it is reported once and no longer read, and the iteration ends when
+        no device is left. Stops cleanly when the consumer stops iterating, and raises `SessionClosedError` once
+        the session is closed.
         """
         listed = [dids] if isinstance(dids, str) else check_iterable(dids, "dids")
         devices = list(dict.fromkeys(check_did(did) for did in listed))
         if not devices:
             raise ValidationError("poll_latest needs at least one did")
-        every = check_seconds(interval, "interval")
+        every = check_positive(interval, "interval (seconds)")
         check_flag(changes_only, "changes_only")
         report_error = check_hook(on_error, "on_error") or _warn
         workers = self._concurrency(concurrency, devices)
         busy: set[str] = set()
+        gone: set[str] = set()
         seen: dict[str, Any] = {}
-        readings = _schedule(devices, every, busy)
-        async with contextlib.aclosing(self._stream(readings, _latest, workers, None, None)) as outcomes:
+        readings = _schedule(devices, every, busy, gone)
+        async with contextlib.aclosing(self._stream(readings, self._latest_item, workers, None, None)) as outcomes:
             async for outcome in outcomes:
                 busy.discard(outcome.did)
                 if isinstance(outcome.error, SessionClosedError):
                     raise outcome.error  # no later round can succeed: stop instead of warning forever
                 if outcome.error is not None:
                     report_error(outcome)
+                    if is_permanent(outcome.error):
+                        gone.add(outcome.did)  # reported once: reading it again cannot succeed
                     continue
                 data: DeviceData = outcome.value
                 if not changes_only or data.did not in seen or seen[data.did] != data.updated_at:
@@ -371,22 +380,27 @@ class FanoutAPI(Endpoints):
                     yield data
 
 
-async def _schedule(devices: list[str], interval: float, busy: set[str]) -> AsyncIterator[str]:
+async def _schedule(devices: list[str], interval: float, busy: set[str], gone: set[str]) -> AsyncIterator[str]:
     """Each device at its own time in each round: device ``i`` of ``n`` at ``i * interval / n`` into the round.
 
     A device whose previous reading has not come back (it is in ``busy``) skips its turn, so a slow device
     delays only itself. Rounds follow the clock from the first one, not the end of the previous one, so the
-    interval holds whatever the latency.
+    interval holds whatever the latency. Devices in ``gone`` are no longer read; the schedule ends with the
+    round in which none is left.
     """
     loop = asyncio.get_running_loop()
     spacing = interval / len(devices)
     started = loop.time()
     for round_ in itertools.count():
+        if len(gone) == len(devices):
+            return
         for position, did in enumerate(devices):
+            if did in gone:
+                continue
             delay = started + round_ * interval + position * spacing - loop.time()
             if delay > 0.001:  # below a millisecond, waking up costs more than starting a little early
                 await asyncio.sleep(delay)
-            if did not in busy:
+            if did not in busy and did not in gone:  # (it may have gone while this slept)
                 busy.add(did)
                 yield did
 
@@ -433,17 +447,6 @@ class _End:
 
     def __init__(self, error: BaseException | None) -> None:
         self.error = error
-
-
-def _control(item: Any) -> tuple[str, Call]:
-    if not isinstance(item, tuple | list) or len(item) != 2:
-        raise ValidationError(f"each command must be a (did, attrs) pair, got {item!r:.60}")
-    did, attrs = item
-    return did, control_call(did, attrs)
-
-
-def _latest(did: Any) -> tuple[str, Call]:
-    return did, latest_call(did)
 
 
 def _did_of(item: Any) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -20,10 +21,13 @@ __all__ = [
     "Captcha",
     "Device",
     "DeviceData",
+    "Guest",
+    "RawRecord",
     "Schedule",
     "ScheduleLog",
     "ScheduledCommand",
     "Token",
+    "User",
 ]
 
 #: Wire timestamps above this are milliseconds (the API's own examples mix both).
@@ -97,7 +101,7 @@ class Token:
 
 @attrs.frozen
 class AppToken:
-    """An application token (A1), for the captcha and SMS-code calls. Its value never shows in repr/str."""
+    """An application token, for the captcha and SMS-code calls. Its value never shows in repr/str."""
 
     token: str = attrs.field(repr=False)
     expire_at: dt.datetime
@@ -127,9 +131,54 @@ class Captcha:
         return cls(str(body["captcha_id"]), str(body["captcha_url"]))
 
 
+def _read_only(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A record as received, read-only (a shallow copy: the caller's dict may change later)."""
+    return MappingProxyType(dict(record))
+
+
+def _raw_field() -> Any:
+    # Kept out of repr (it may hold a passcode), of eq and of hash (a mapping is not hashable).
+    return attrs.field(factory=dict, converter=_read_only, repr=False, eq=False)
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _opt_int(value: Any) -> int | None:
+    """An optional whole number; the service writes some as strings ("8880")."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"not an integer: {value!r}")
+    return int(value)
+
+
+def _opt_bool(value: Any) -> bool | None:
+    """An optional flag: true/false, or 0/1 as older firmware reports it."""
+    if value is None or isinstance(value, bool):
+        return value
+    if value in (0, 1):
+        return bool(value)
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _labels(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ValueError(f"dev_label must be a list, got {value!r}")
+    return tuple(str(label) for label in value)
+
+
 @attrs.frozen
 class Device:
-    """A device bound to the user (D2). The passcode stays out of repr."""
+    """A device bound to the user, as the bindings list and the device details describe it.
+
+    Fields the service did not send are None (the first ten keep their historical defaults). ``raw`` is the
+    whole record as received, read-only, so that nothing the service sends is lost. The passcode stays out of
+    repr, and so does ``raw``, which holds it too.
+    """
 
     did: str
     product_key: str = ""
@@ -141,44 +190,97 @@ class Device:
     remark: str = ""
     is_disabled: bool = False
     type: str = "normal"
+    #: The name the user gave the device ("Living room"); per user.
+    dev_alias: str | None = None
+    #: The user's labels for the device; per user.
+    dev_label: tuple[str, ...] | None = None
+    product_name: str | None = None
+    #: MQTT over TLS; ``port`` is plain MQTT.
+    port_s: int | None = None
+    #: The push (WebSocket) ports on ``host``: ``ws_port`` plain, ``wss_port`` TLS.
+    ws_port: int | None = None
+    wss_port: int | None = None
+    #: The user's relation to the device: "special", "owner", "guest" or "normal".
+    role: str | None = None
+    is_sandbox: bool | None = None
+    protoc: int | None = None
+    proto_ver: str | None = None
+    wifi_soft_version: str | None = None
+    wifi_hard_version: str | None = None
+    mcu_soft_version: str | None = None
+    mcu_hard_version: str | None = None
+    #: The gateway's did, for a sub-device.
+    gw_did: str | None = None
+    #: When the device last came online or went offline.
+    state_last_timestamp: dt.datetime | None = None
+    is_low_power: bool | None = None
+    sleep_duration: int | None = None
+    raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> Device:
-        """From one entry of ``{"devices": [...]}``."""
+        """From one entry of ``{"devices": [...]}`` or a device-details answer."""
         body = _obj(data)
-        port = body.get("port")
+        get = body.get
         return cls(
             did=str(body["did"]),
-            product_key=str(body.get("product_key") or ""),
-            mac=str(body.get("mac") or ""),
-            is_online=bool(body.get("is_online", False)),
-            passcode=str(body.get("passcode") or ""),
-            host=str(body.get("host") or ""),
-            port=int(port) if port not in (None, "") else None,
-            remark=str(body.get("remark") or ""),
-            is_disabled=bool(body.get("is_disabled", False)),
-            type=str(body.get("type") or "normal"),
+            product_key=str(get("product_key") or ""),
+            mac=str(get("mac") or ""),
+            is_online=bool(get("is_online", False)),
+            passcode=str(get("passcode") or ""),
+            host=str(get("host") or ""),
+            port=_opt_int(get("port")),
+            remark=str(get("remark") or ""),
+            is_disabled=bool(get("is_disabled", False)),
+            type=str(get("type") or "normal"),
+            dev_alias=_opt_str(get("dev_alias")),
+            dev_label=_labels(get("dev_label")),
+            product_name=_opt_str(get("product_name")),
+            port_s=_opt_int(get("port_s")),
+            ws_port=_opt_int(get("ws_port")),
+            wss_port=_opt_int(get("wss_port")),
+            role=_opt_str(get("role")),
+            is_sandbox=_opt_bool(get("is_sandbox")),
+            protoc=_opt_int(get("protoc")),
+            proto_ver=_opt_str(get("proto_ver")),
+            wifi_soft_version=_opt_str(get("wifi_soft_version")),
+            wifi_hard_version=_opt_str(get("wifi_hard_version")),
+            mcu_soft_version=_opt_str(get("mcu_soft_version")),
+            mcu_hard_version=_opt_str(get("mcu_hard_version")),
+            gw_did=_opt_str(get("gw_did")),
+            state_last_timestamp=timestamp(get("state_last_timestamp")),
+            is_low_power=_opt_bool(get("is_low_power")),
+            sleep_duration=_opt_int(get("sleep_duration")),
+            raw=body,
         )
 
 
 @attrs.frozen
 class DeviceData:
-    """A device's latest reported data (D1). ``updated_at`` is None when the device never reported."""
+    """A device's latest reported data (GET /app/devdata/{did}/latest); ``updated_at`` None: never reported.
+
+    ``attrs`` are the values in Python form when the session knows the device's product schema (bool from 0/1,
+    binaries as bytes, enum indexes as labels), else as reported. ``raw`` is the whole answer as received,
+    read-only: ``raw["attr"]`` keeps the values as reported.
+    """
 
     did: str
     updated_at: dt.datetime | None
     attrs: dict[str, Any] = attrs.field(factory=dict)
+    raw: Mapping[str, Any] = _raw_field()
 
     def binary(self, name: str) -> bytes:
         """A binary datapoint's value as bytes (the wire carries it as a hex string)."""
-        return bytes.fromhex(str(self.attrs[name]))
+        value = self.attrs[name]
+        return value if isinstance(value, bytes) else bytes.fromhex(str(value))
 
     @classmethod
-    def from_wire(cls, data: Any) -> DeviceData:
-        """From ``{"did", "updated_at", "attr": {...}}``."""
+    def from_wire(cls, data: Any, decode: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None) -> DeviceData:
+        """From ``{"did", "updated_at", "attr": {...}}``; ``decode`` turns reported values into Python ones."""
         body = _obj(data)
-        values = body.get("attr") or {}
-        return cls(str(body["did"]), timestamp(body.get("updated_at")), dict(_obj(values)))
+        values = _obj(body.get("attr") or {})
+        return cls(str(body["did"]), timestamp(body.get("updated_at")),
+                   dict(values) if decode is None else decode(values), body)
 
 
 @attrs.frozen
@@ -229,7 +331,7 @@ class ScheduledCommand:
 
 @attrs.frozen
 class Schedule:
-    """A timed control task (S2). ``time`` is UTC; ``repeat`` is "none" or a tuple of weekday names."""
+    """A timed control task (GET /app/scheduler). ``time`` is UTC; ``repeat`` is "none" or a tuple of weekdays."""
 
     id: str
     created_at: dt.datetime | None
@@ -239,10 +341,12 @@ class Schedule:
     commands: tuple[ScheduledCommand, ...]
     retry_count: int = 0
     retry_task: str = "all"
+    #: The whole record as received, read-only.
+    raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> Schedule:
-        """From one entry of the S2 list."""
+        """From one entry of the GET /app/scheduler list."""
         body = _obj(data)
         date, clock, repeat = body.get("date"), body.get("time"), str(body.get("repeat") or "none")
         return cls(
@@ -254,12 +358,13 @@ class Schedule:
             commands=tuple(ScheduledCommand.from_wire(c) for c in body.get("task") or []),
             retry_count=int(body.get("retry_count") or 0),
             retry_task=str(body.get("retry_task") or "all"),
+            raw=body,
         )
 
 
 @attrs.frozen
 class ScheduleLog:
-    """One run of a scheduled task (S4): when, "succeed" or "failed", and each device's result."""
+    """One run of a scheduled task (its logs): when, "succeed" or "failed", and each device's result."""
 
     datetime: dt.datetime
     status: str
@@ -283,7 +388,7 @@ class ScheduleLog:
 
 
 def schedule_logs_from_wire(data: Any) -> list[ScheduleLog]:
-    """S4 answers one log object in the vendor's example and a list on servers with history: accept both."""
+    """The logs endpoint answers one log object in the vendor's example, a list on servers with history: both."""
     items = data if isinstance(data, list) else [data] if data else []
     return [ScheduleLog.from_wire(item) for item in items]
 
@@ -291,3 +396,73 @@ def schedule_logs_from_wire(data: Any) -> list[ScheduleLog]:
 def updated_at_from_wire(data: Any) -> dt.datetime:
     """The ``updatedAt`` of a PUT /app/users answer."""
     return _required_timestamp(_obj(data)["updatedAt"])
+
+
+@attrs.frozen
+class RawRecord:
+    """One entry of a device's communication log or online records (``raw_data``).
+
+    ``kind``: "app2dev" (a command sent to the device), "dev2app" (the device's report), "dev_online",
+    "dev_re_online" (logged in again before it was seen offline) or "dev_offline". ``payload`` is the frame's
+    bytes (log entries only), ``ip`` the sender's address when given; ``raw`` the entry as received.
+    """
+
+    timestamp: dt.datetime
+    kind: str
+    payload: bytes | None = None
+    ip: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+    @classmethod
+    def from_wire(cls, data: Any) -> RawRecord:
+        """From ``{"type", "timestamp" (seconds, a float), "payload_bin" (hex)?, "ip"?, ...}``."""
+        body = _obj(data)
+        payload = body.get("payload_bin")
+        return cls(_required_timestamp(body["timestamp"]), str(body["type"]),
+                   bytes.fromhex(payload) if payload else None, _opt_str(body.get("ip")), body)
+
+
+@attrs.frozen
+class User:
+    """The signed-in user's profile (``GET /app/users``); ``birthday`` as the service sends it."""
+
+    uid: str
+    username: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    gender: str | None = None
+    birthday: str | None = None
+    address: str | None = None
+    lang: str | None = None
+    remark: str | None = None
+    is_anonymous: bool = False
+    raw: Mapping[str, Any] = _raw_field()
+
+    @classmethod
+    def from_wire(cls, data: Any) -> User:
+        """From ``{"uid", "username", "email", "phone", "name", "gender", "birthday", ...}``."""
+        body = _obj(data)
+        get = body.get
+        return cls(str(body["uid"]), _opt_str(get("username")), _opt_str(get("email")), _opt_str(get("phone")),
+                   _opt_str(get("name")), _opt_str(get("gender")), _opt_str(get("birthday")),
+                   _opt_str(get("address")), _opt_str(get("lang")), _opt_str(get("remark")),
+                   bool(get("is_anonymous", False)), body)
+
+
+@attrs.frozen
+class Guest:
+    """A user who shares a device the signed-in user owns (contact fields masked by the service)."""
+
+    uid: str
+    username: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    created_at: dt.datetime | None = None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Guest:
+        """From ``{"uid", "username", "phone", "email", "created_at"}``."""
+        body = _obj(data)
+        return cls(str(body["uid"]), _opt_str(body.get("username")), _opt_str(body.get("email")),
+                   _opt_str(body.get("phone")), timestamp(body.get("created_at")))

@@ -15,17 +15,26 @@ import json
 import json.encoder
 import logging
 import time
-from collections.abc import Callable
-from typing import Any, NamedTuple, Self
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
-import httpx
+import aiohttp
+from yarl import URL
 
 from .auth import AppTokenCache, MemoryTokenStore, TokenManager, TokenStore
-from .endpoints._base import Auth, Call
+from .endpoints._base import Auth, Call, Reply
+from .endpoints.binding import BindingAPI
 from .endpoints.codes import REQUEST_APP_TOKEN, CodesAPI
 from .endpoints.control import ControlAPI
+from .endpoints.device_details import DeviceDetailsAPI
+from .endpoints.device_schedules import DeviceSchedulesAPI
 from .endpoints.devices import DevicesAPI
+from .endpoints.history import HistoryAPI
+from .endpoints.products import ProductsAPI
+from .endpoints.profile import ProfileAPI
+from .endpoints.scenes import ScenesAPI
 from .endpoints.scheduler import SchedulerAPI
+from .endpoints.sharing import SharingAPI
 from .endpoints.users import UsersAPI
 from .errors import (
     APIError,
@@ -35,12 +44,20 @@ from .errors import (
     ValidationError,
     error_from_response,
 )
-from .fanout import FanoutAPI, RateLimiter
+from .fanout import FanoutAPI
+from .group_fanout import GroupFanoutAPI
 from .log import logger, redacted_headers
 from .models import AppToken, Token
+from .products import Product
 from .retry import RetryPolicy, backoff, should_retry
-from .transport import AiohttpTransport, HttpxTransport, Response, Transport, make_timeout
-from .validation import check_text
+from .throttling import Pacer
+from .transport import Response, Timeout, Transport, Verify, make_timeout, make_transport
+from .validation import check_choice, check_header_value, check_int, check_non_negative, check_text
+
+if TYPE_CHECKING:
+    import httpx
+
+T = TypeVar("T")
 
 __all__ = ["REGIONS", "Session"]
 
@@ -71,31 +88,27 @@ def _json_encoder() -> Callable[[Any], str]:
 _encode_json = _json_encoder()
 
 
-class Reply(NamedTuple):
-    """A call's parsed answer and how many requests it took."""
-
-    value: Any
-    attempts: int
-
-
 def _resolve_base_url(region: str, base_url: str | None) -> str:
     if base_url is None:
-        if region not in REGIONS:
-            raise ValidationError(f"region must be one of {', '.join(REGIONS)}, got {region!r}")
-        return REGIONS[region]
-    url = httpx.URL(base_url)
+        return REGIONS[check_choice(region, frozenset(REGIONS), "region")]
+    try:
+        url = URL(check_header_value(base_url, "base_url"))
+    except ValueError:
+        url = URL()
     # http:// is allowed because it was asked for explicitly (the emulator on loopback); the default is https.
     if url.scheme not in ("http", "https") or not url.host:
         raise ValidationError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
     return str(base_url).rstrip("/")
 
 
-class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAPI):
+class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, BindingAPI, HistoryAPI, ControlAPI,
+              SchedulerAPI, SharingAPI, DeviceSchedulesAPI, ScenesAPI, GroupFanoutAPI, FanoutAPI, ProductsAPI):
     """An async client of the Gizwits Open API for one application (``appid``).
 
     Safe to share between the tasks of one event loop. Use ``async with Session(...)`` or call `aclose`.
     Every call that returns a `Token` signs the session in and remembers how, so it renews the token by
-    itself before expiry or after the server rejects it (9004/9006). See PUBLIC-API.md for the whole API.
+    itself before expiry or after the server rejects it (9004/9006). Which method sends which request:
+    docs/endpoints.md in the repository.
     """
 
     def __init__(
@@ -105,27 +118,34 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         region: str = "cn",
         base_url: str | None = None,
         app_secret: str | None = None,
-        timeout: float | httpx.Timeout = 10.0,
+        timeout: float | Timeout | httpx.Timeout = 10.0,
         max_concurrency: int = 100,
-        client: httpx.AsyncClient | None = None,
+        client: httpx.AsyncClient | aiohttp.ClientSession | None = None,
         token_store: TokenStore | None = None,
         retry: RetryPolicy | int | None = None,
         login_backoff: float = 300.0,
+        verify: Verify = True,
+        trust_env: bool = True,
+        lang: str | None = "en",
+        products: Iterable[Product] = (),
     ) -> None:
         """Create a session; it opens its connection pool on first use.
 
-        ``client``: send through your own `httpx.AsyncClient` (its hooks, proxies and mocks apply; the session
-        never closes it). Without one, the session owns a fast aiohttp pool sized to ``max_concurrency``.
-        ``timeout``: seconds, or an `httpx.Timeout`; on the default transport its read timeout bounds each whole
-        request and its connect timeout the opening of a connection.
+        ``client``: send through your own `aiohttp.ClientSession` or `httpx.AsyncClient` (its settings, hooks,
+        proxies and mocks apply; the session never closes it). Without one, the session owns a fast aiohttp pool
+        sized to ``max_concurrency``, which takes its proxy from the environment like httpx (``trust_env``) and
+        verifies TLS as ``verify`` says (a bool, a CA bundle path or an `ssl.SSLContext`).
+        ``timeout``: seconds per request, a `Timeout` (per request and per connect), or an `httpx.Timeout` (its
+        read and connect timeouts).
         ``retry``: a `RetryPolicy` or the number of attempts in all (default 3). ``login_backoff``: seconds
         during which, after the server rejected the password, the session does not sign in again by itself.
+        ``lang``: the user's language, sent with sign-ins and user creation (None: not sent).
+        ``products``: datapoint schemas known in advance (no request needed), shared with `for_user` sessions.
         """
-        self.appid = check_text(appid, "appid")
+        self.appid = check_header_value(appid, "appid")
+        self.lang = None if lang is None else check_text(lang, "lang")
         self.base_url = _resolve_base_url(region, base_url)
-        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or max_concurrency < 1:
-            raise ValidationError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
-        self.max_concurrency = max_concurrency
+        self.max_concurrency = check_int(max_concurrency, "max_concurrency", minimum=1)
         self.timeout = make_timeout(timeout)
         if retry is None:
             retry = RetryPolicy()
@@ -136,15 +156,18 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         self.retry = retry
         # Only the signature is kept: the secret itself is never sent, stored or shown.
         self._app_signature = (
-            hashlib.md5((self.appid + app_secret).encode(), usedforsecurity=False).hexdigest()
-            if app_secret else None
+            hashlib.md5((self.appid + check_text(app_secret, "app_secret")).encode(), usedforsecurity=False)
+            .hexdigest() if app_secret is not None else None
         )
-        self._transport: Transport = (
-            HttpxTransport(client, base_url=self.base_url, timeout=self.timeout, owned=False) if client is not None
-            else AiohttpTransport(base_url=self.base_url, timeout=self.timeout, pool_size=max_concurrency)
+        if token_store is not None and not isinstance(token_store, TokenStore):
+            raise ValidationError(f"token_store must have async load() and save(), got a {type(token_store).__name__}")
+        self._transport: Transport = make_transport(
+            client, base_url=self.base_url, timeout=self.timeout, pool_size=max_concurrency, verify=verify,
+            trust_env=trust_env,
         )
         self._owns_transport = client is None
-        self._auth = TokenManager(token_store or MemoryTokenStore(), login_backoff=login_backoff)
+        self._auth = TokenManager(token_store or MemoryTokenStore(),
+                                  login_backoff=check_non_negative(login_backoff, "login_backoff"))
         self._app_tokens = AppTokenCache(self._request_app_token)
         self._base_headers = {"X-Gizwits-Application-Id": self.appid, "Content-Type": "application/json"}
         self._user_headers_cache: tuple[Token | None, dict[str, str]] = (None, self._base_headers)
@@ -153,9 +176,12 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         # behind a renewal send the new token, not the rejected one. Sign-in calls carry no user token and take
         # no slot, so a renewal never waits for the callers that wait for it.
         self._slots = asyncio.Semaphore(max_concurrency)
+        self._group_products: dict[str, str] = {}  # shared with for_user() sessions
         self._open_lock = asyncio.Lock()
         self._opened = False
         self._closed = False
+        # Dicts shared (not copied) by for_user() sessions: a schema fetched by one is known to all.
+        self._init_products(products)
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -195,9 +221,13 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
         ``token`` is a `Token` or ``(token_str, uid)``. Closing it closes nothing shared. It renews itself
         only if it is given a way to (a login call on it); otherwise a rejected token raises `TokenError`.
         """
-        if not isinstance(token, Token):
+        if isinstance(token, Token):
+            check_header_value(token.token, "token")
+        elif isinstance(token, tuple) and len(token) == 2:
             value, uid = token
-            token = Token(check_text(uid, "uid"), check_text(value, "token"), _UNTIL_REPLACED)
+            token = Token(check_header_value(uid, "uid"), check_header_value(value, "token"), _UNTIL_REPLACED)
+        else:
+            raise ValidationError(f"token must be a Token or a (token, uid) pair, got a {type(token).__name__}")
         child = copy.copy(self)
         child._auth = TokenManager(MemoryTokenStore(token), login_backoff=self._auth.login_backoff)
         child._auth.adopt(token)
@@ -224,14 +254,9 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
     # -- the request path ----------------------------------------------------------------------------------
 
     async def _request_app_token(self) -> AppToken:
-        token: AppToken = await self._call(REQUEST_APP_TOKEN)
-        return token
+        return await self._call(REQUEST_APP_TOKEN)
 
-    async def _call(self, call: Call, *, pace: RateLimiter | None = None) -> Any:
-        """Send ``call`` and return its parsed answer."""
-        return (await self._exchange(call, pace)).value
-
-    async def _exchange(self, call: Call, pace: RateLimiter | None = None) -> Reply:
+    async def _exchange(self, call: Call[T], pace: Pacer | None = None) -> Reply[T]:
         """Send ``call``, retrying transient failures and replaying once after a rejected token."""
         if not self._opened:
             await self.open()
@@ -260,6 +285,8 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
                 if debug:
                     started = time.perf_counter()
                 try:
+                    if call.headers is not None:
+                        headers = {**headers, **call.headers}
                     response: Response | None = await self._transport.send(call.method, call.path, headers, body)
                 except TransportError as exc:
                     response, error = None, exc
@@ -318,9 +345,9 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
             self._app_tokens.invalidate(credential)
 
     @staticmethod
-    def _parse(call: Call, status: int, body: bytes) -> Any:
+    def _parse(call: Call[T], status: int, body: bytes) -> T:
         if call.parse is None:
-            return None
+            return cast(T, None)  # a Call without parse is a Call[None]
         try:
             data = json.loads(body) if body and not body.isspace() else None
             return call.parse(data)
@@ -332,7 +359,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, ControlAPI, SchedulerAPI, FanoutAP
             ) from None
 
     @staticmethod
-    def _log(call: Call, headers: dict[str, str], status: int | str, started: float, attempt: int) -> None:
+    def _log(call: Call[Any], headers: dict[str, str], status: int | str, started: float, attempt: int) -> None:
         logger.debug(
             "%s %s -> %s in %.1f ms (attempt %d) headers=%s",
             call.method, call.path, status, (time.perf_counter() - started) * 1000, attempt,

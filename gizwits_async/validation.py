@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .errors import ValidationError
@@ -41,6 +42,7 @@ _INT_RANGE = range(-(2**63), 2**64)
 _NOT_IN_HEADER = re.compile(r"[\x00-\x1f\x7f]")
 #: The largest count a paging parameter may ask for (the service's own limits are far below).
 MAX_PAGE = 2**31 - 1
+_HUGE = 1e300
 
 
 def check_text(value: Any, name: str) -> str:
@@ -81,39 +83,6 @@ def check_hook(value: Any, name: str) -> Any:
     """An optional callable (a progress or error hook)."""
     if value is not None and not callable(value):
         raise ValidationError(f"{name} must be a callable or None, got {_show(value)}")
-    return value
-
-
-def check_seconds(value: Any, name: str, *, zero: bool = False) -> float:
-    """A finite number of seconds, > 0 (or >= 0 with ``zero``)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValidationError(f"{name} must be a number of seconds, got {_show(value)}")
-    try:
-        seconds = float(value)
-    except OverflowError:
-        raise ValidationError(f"{name} is too large") from None
-    if not (seconds >= 0 if zero else seconds > 0) or seconds == float("inf"):
-        raise ValidationError(f"{name} must be a finite number of seconds {'>=' if zero else '>'} 0, got {value!r}")
-    return seconds
-
-
-def check_rate(rate: Any) -> float:
-    """Requests per second: a finite number > 0."""
-    if isinstance(rate, bool) or not isinstance(rate, int | float):
-        raise ValidationError(f"rate must be a number of requests per second > 0, got {_show(rate)}")
-    try:
-        value = float(rate)
-    except OverflowError:
-        raise ValidationError("rate is too large") from None
-    if not 0 < value < float("inf"):
-        raise ValidationError(f"rate must be a finite number of requests per second > 0, got {rate!r}")
-    return value
-
-
-def check_count(value: Any, name: str) -> int:
-    """An int >= 1 (a concurrency, a number of attempts)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(f"{name} must be an int >= 1, got {_show(value)}")
     return value
 
 
@@ -241,8 +210,13 @@ def schedule_retry(retry_count: Any, retry_task: Any) -> tuple[int, str]:
     return retry_count, check_choice(retry_task, RETRY_TASKS, "retry_task")
 
 
-def schedule_commands(commands: Any) -> list[dict[str, Any]]:
-    """At least one `ScheduledCommand` (or a (did, product_key, attrs) triple), in wire form."""
+#: Checks one command's values: (did, product_key, attrs) -> the values in wire form.
+CheckAttrs = Callable[[str, str, Any], dict[str, Any]]
+
+
+def schedule_commands(commands: Any, check: CheckAttrs) -> list[dict[str, Any]]:
+    """At least one `ScheduledCommand` (or a (did, product_key, attrs) triple), in wire form, each command's
+    values passed through ``check``."""
     if isinstance(commands, str | bytes) or not isinstance(commands, Iterable):
         raise ValidationError(f"commands must be an iterable of ScheduledCommand, got {_show(commands)}")
     wire = []
@@ -251,13 +225,9 @@ def schedule_commands(commands: Any) -> list[dict[str, Any]]:
             if not (isinstance(command, tuple) and len(command) == 3):
                 raise ValidationError(f"each command must be a ScheduledCommand, got {_show(command)}")
             command = ScheduledCommand(*command)
-        wire.append(
-            {
-                "did": check_did(command.did),
-                "product_key": check_text(command.product_key, "product_key"),
-                "attrs": encode_attrs(command.attrs),
-            }
-        )
+        did = check_did(command.did)
+        product_key = check_text(command.product_key, "product_key")
+        wire.append({"did": did, "product_key": product_key, "attrs": check(did, product_key, command.attrs)})
     if not wire:
         raise ValidationError("a schedule needs at least one command")
     return wire
@@ -265,11 +235,7 @@ def schedule_commands(commands: Any) -> list[dict[str, Any]]:
 
 def check_page(limit: Any, skip: Any) -> tuple[int, int]:
     """Paging parameters: ``limit`` >= 1 and ``skip`` >= 0."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise ValidationError(f"limit must be an int in 1..{MAX_PAGE}, got {_show(limit)}")
-    if isinstance(skip, bool) or not isinstance(skip, int) or not 0 <= skip <= MAX_PAGE:
-        raise ValidationError(f"skip must be an int in 0..{MAX_PAGE}, got {_show(skip)}")
-    return limit, skip
+    return check_int(limit, "limit", minimum=1, maximum=MAX_PAGE), check_int(skip, "skip", minimum=0, maximum=MAX_PAGE)
 
 
 def _show(value: Any) -> str:
@@ -281,3 +247,33 @@ def _show(value: Any) -> str:
     except Exception:
         return f"a {type(value).__name__}"
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_int(value: Any, name: str, *, minimum: int, maximum: int | None = None) -> int:
+    """An int (not a bool) in ``minimum..maximum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (
+            maximum is not None and value > maximum):
+        bounds = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
+        raise ValidationError(f"{name} must be an int {bounds}, got {_show(value)}")
+    return value
+
+
+def check_positive(value: Any, name: str) -> float:
+    """A finite number > 0 (not a bool)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value) if value < _HUGE else math.inf  # float() of a huge int overflows
+        if 0 < number < math.inf:
+            return number
+    raise ValidationError(f"{name} must be a finite number > 0, got {_show(value)}")
+
+
+def check_non_negative(value: Any, name: str) -> float:
+    """A finite number >= 0 (not a bool)."""
+    return 0.0 if value == 0 and not isinstance(value, bool) else check_positive(value, name)
+
+
+def check_seconds(value: Any, name: str, *, optional: bool = False) -> float | None:
+    """A finite number of seconds > 0 (or None when ``optional``)."""
+    if value is None and optional:
+        return None
+    return check_positive(value, f"{name} (seconds)")

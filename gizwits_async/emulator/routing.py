@@ -31,6 +31,9 @@ class Call:
     query_string: bytes
     body: bytes
     endpoint: str = ""
+    #: The ASGI ``server`` (the address the request arrived on) and URL scheme.
+    server: tuple[str, int | None] | None = None
+    scheme: str = "http"
     _data: Any = field(default=_UNSET)
 
     def parsed(self) -> Any:
@@ -67,10 +70,14 @@ class Call:
         """A non-negative integer query parameter, or 9015."""
         for key, value in parse_qsl(self.query_string.decode("latin-1")):
             if key == name:
-                if not (value.isascii() and value.isdigit() and len(value) <= 9):
+                if not (value.isascii() and value.isdigit() and len(value) <= 18):
                     raise ApiError(9015, f"{name} must be a non-negative integer")
                 return int(value)
         return default
+
+    def param(self, name: str) -> str | None:
+        """A query parameter as text (None when absent)."""
+        return next((v for k, v in parse_qsl(self.query_string.decode("latin-1")) if k == name), None)
 
     def flag(self, name: str) -> bool:
         """A boolean query parameter (1/true)."""
@@ -83,7 +90,7 @@ Handler = Callable[[Call], Reply]
 
 @dataclass(frozen=True)
 class Route:
-    """A method and path template, the endpoint id(s) of ENDPOINTS.md it serves, and its handler."""
+    """A method and path template, the endpoint id(s) it serves (docs/endpoints.md), and its handler."""
 
     method: str
     template: str

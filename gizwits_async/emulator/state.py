@@ -17,17 +17,37 @@ from typing import Any
 
 from .clock import Clock
 from .config import EmulatorConfig
-from .datapoints import Product, demo_product
+from .datapoints import Product, demo_product, load_product
+from .device_tasks import TaskBook
 from .errors import ApiError
+from .groups import GroupBook
+from .history import History
+from .records import Endpoint, device_record
+from .scenes import SceneBook
 from .scheduler import Command, Schedule, iso_seconds
+from .sharing import SharingDesk
+from .timers import Timers
 
 OAUTH_SOURCES = ("baidu", "sina", "qq")
+#: The names seeded devices get, as users name theirs; the eleventh device is "Living room 2".
+ALIASES = ("Living room", "Kitchen", "Bedroom", "Office", "Hall", "Garage", "Bathroom", "Nursery", "Attic", "Cellar")
+DEMO_PRODUCT_NAME = "Demo Device"
 _DID_ALPHABET = string.ascii_letters + string.digits
 
 
 @dataclass
+class Binding:
+    """One user's binding of a device: what that user calls it and their role (all per user)."""
+
+    remark: str = ""
+    dev_alias: str = ""
+    dev_label: list[str] = field(default_factory=list)
+    role: str = "owner"
+
+
+@dataclass
 class User:
-    """A Gizwits account; `bindings` maps a bound did to its remark, in bind order."""
+    """A Gizwits account; `bindings` maps a bound did to the user's Binding, in bind order."""
 
     uid: str
     username: str | None = None
@@ -36,12 +56,12 @@ class User:
     phone: str | None = None
     phone_id: str | None = None
     oauth: tuple[str, str] | None = None
-    bindings: dict[str, str] = field(default_factory=dict)
+    bindings: dict[str, Binding] = field(default_factory=dict)
 
 
 @dataclass
 class Token:
-    """A user token, as U1-U5 and U11 answer it."""
+    """A user token, as sign-up (POST /app/users) and POST /app/login answer it."""
 
     token: str
     uid: str
@@ -54,7 +74,12 @@ class Token:
 
 @dataclass
 class Device:
-    """A virtual device. `updated_at` is 0 until it first reports; `commands` counts accepted controls."""
+    """A virtual device. `updated_at` is 0 until it first reports; `commands` counts accepted controls.
+
+    `alias` is the name a binding starts with (a user changes theirs with PUT /app/bindings/{did});
+    `state_last_timestamp` is when it last came online or went offline (Unix seconds). The firmware and
+    protocol fields carry what real devices report.
+    """
 
     did: str
     product_key: str
@@ -69,6 +94,18 @@ class Device:
     next_drift: float = 0.0
     commands: int = 0
     last_raw: list[int] | None = None
+    alias: str = ""
+    state_last_timestamp: int = 0
+    is_sandbox: bool = False
+    protoc: int = 3
+    proto_ver: str = "04"
+    wifi_soft_version: str = "04020024"
+    wifi_hard_version: str = "00ESP826"
+    mcu_soft_version: str = "04000003"
+    mcu_hard_version: str = "04000003"
+    gw_did: str | None = None
+    is_low_power: bool = False
+    sleep_duration: int = 0
 
 
 class State:
@@ -79,6 +116,7 @@ class State:
         self.clock = clock
         self.rng = random.Random(config.seed)
         self.products: dict[str, Product] = {}
+        self.product_names: dict[str, str] = {}
         self.devices: dict[str, Device] = {}
         self.users: dict[str, User] = {}
         self.tokens: dict[str, Token] = {}
@@ -90,10 +128,22 @@ class State:
         self.schedules: dict[str, Schedule] = {}
         self._due: list[tuple[float, int, str]] = []  # heap of (due, sequence, schedule id)
         self._sequence = 0
-        self.add_product(demo_product(config.product_key))
+        self.timers = Timers()  # the later work of device tasks and scenes
+        self.sharing = SharingDesk(self)
+        self.groups = GroupBook(self)
+        self.tasks = TaskBook(self)
+        self.scenes = SceneBook(self)
+        self.history = History()
+        product = (load_product(config.product_file, secret=config.product_secret) if config.product_file
+                   else demo_product(config.product_key, config.product_secret))
+        self.default_product = self.add_product(product, name=None if config.product_file else DEMO_PRODUCT_NAME).key
         self.add_user(config.username, config.password)
         for _ in range(config.devices):
             self.bind(config.username, self.add_device(drift=config.drift).did)
+        for seeded in config.users:
+            self.add_user(seeded.username, seeded.password, email=seeded.email, phone=seeded.phone)
+            for _ in range(seeded.devices):
+                self.bind(seeded.username, self.add_device(drift=config.drift).did)
 
     # -- ids -------------------------------------------------------------------------------------------
     def _hex(self) -> str:
@@ -155,35 +205,35 @@ class State:
         return self.users[token.uid]
 
     def register_anonymous(self, phone_id: str) -> Token:
-        """U1: the same phone_id always maps to the same user."""
+        """Anonymous sign-up: the same phone_id always maps to the same user."""
         user = self._find(phone_id=phone_id) or self._new_user(phone_id=phone_id)
         return self.issue_token(user)
 
     def register_username(self, username: str, password: str) -> Token:
-        """U2."""
+        """Sign-up by username."""
         self._check_free(username=username)
         return self.issue_token(self._new_user(username=username, password=password))
 
     def register_email(self, email: str, password: str) -> Token:
-        """U3."""
+        """Sign-up by email."""
         self._check_free(email=email)
         return self.issue_token(self._new_user(email=email, password=password))
 
     def register_phone(self, phone: str, password: str, code: str) -> Token:
-        """U4: needs the SMS code sent to `phone`."""
+        """Sign-up by phone: needs the SMS code sent to `phone`."""
         self._check_free(phone=phone)
         self.verify_sms_code(phone, code)
         return self.issue_token(self._new_user(phone=phone, password=password))
 
     def register_oauth(self, src: str, uid: str) -> Token:
-        """U5: the same (src, uid) always maps to the same user."""
+        """Sign-up by OAuth: the same (src, uid) always maps to the same user."""
         if src not in OAUTH_SOURCES:
             raise ApiError(9015, f"authData.src must be one of {', '.join(OAUTH_SOURCES)}")
         user = self._find(oauth=(src, uid)) or self._new_user(oauth=(src, uid))
         return self.issue_token(user)
 
     def login(self, login: str, password: str) -> Token:
-        """U11: `login` may be a username, an email or a phone."""
+        """Login: `login` may be a username, an email or a phone."""
         user = self._find(username=login) or self._find(email=login) or self._find(phone=login)
         if user is None:
             raise ApiError(9005)
@@ -197,13 +247,13 @@ class State:
             raise ApiError({"username": 9019, "email": 9022, "phone": 9018}[key], f"{key} {value!r} is taken")
 
     def update_username(self, user: User, username: str, password: str) -> None:
-        """U6: name an (anonymous) user."""
+        """Name an (anonymous) user."""
         if user.username != username:
             self._check_free(username=username)
         user.username, user.password = username, password
 
     def update_phone(self, user: User, phone: str, code: str, password: str | None = None) -> None:
-        """U7 (with a password) and U10: needs the SMS code sent to the new phone."""
+        """Give a user a phone (with a password, or changing it): needs the SMS code sent to the new phone."""
         if user.phone != phone:
             self._check_free(phone=phone)
         self.verify_sms_code(phone, code)
@@ -212,24 +262,24 @@ class State:
             user.password = password
 
     def update_password(self, user: User, old: str, new: str) -> None:
-        """U8: 9020 when `old` is wrong."""
+        """Change the password: 9020 when `old` is wrong."""
         if user.password != old:
             raise ApiError(9020)
         user.password = new
 
     def update_email(self, user: User, email: str) -> None:
-        """U9."""
+        """Change the email."""
         if user.email != email:
             self._check_free(email=email)
         user.email = email
 
     def reset_password_by_email(self, email: str) -> None:
-        """R1: the emulator sends no mail; it only checks that the user exists."""
+        """Password reset by email: the emulator sends no mail; it only checks that the user exists."""
         if self._find(email=email) is None:
             raise ApiError(9005)
 
     def reset_password_by_phone(self, phone: str, code: str, new_password: str) -> None:
-        """R2."""
+        """Password reset by phone, with the SMS code."""
         user = self._find(phone=phone)
         if user is None:
             raise ApiError(9005)
@@ -237,9 +287,12 @@ class State:
         user.password = new_password
 
     # -- app token and verification codes --------------------------------------------------------------
-    def request_app_token(self, signature: str | None) -> tuple[str, int]:
-        """A1: `signature` must be md5(appid + app_secret) in lowercase hex; returns (token, expired_at)."""
-        expected = hashlib.md5((self.config.appid + self.config.app_secret).encode()).hexdigest()
+    def request_app_token(self, signature: str | None, appid: str | None = None) -> tuple[str, int]:
+        """The app token: `signature` must be md5(appid + app_secret) in lowercase hex; returns (token, expired_at).
+
+        `appid` is the request's (default: the configured one); every accepted appid shares the app secret.
+        """
+        expected = hashlib.md5(((appid or self.config.appid) + self.config.app_secret).encode()).hexdigest()
         if signature != expected:
             raise ApiError(9038)
         token, expires = self._hex(), self.clock.now() + self.config.app_token_ttl
@@ -255,13 +308,13 @@ class State:
             raise ApiError(9006)
 
     def new_captcha(self) -> str:
-        """V1: a captcha id; its answer is the configured captcha code."""
+        """A captcha id; its answer is the configured captcha code."""
         captcha_id = self._hex()
         self.captchas.add(captcha_id)
         return captcha_id
 
     def send_sms_code(self, captcha_id: str, captcha_code: str, phone: str) -> None:
-        """V2: solving the captcha (single use) sends the configured SMS code to `phone`."""
+        """Solving the captcha (single use) sends the configured SMS code to `phone`."""
         if captcha_id not in self.captchas or captcha_code != self.config.captcha_code:
             raise ApiError(9010, "wrong captcha")
         self.captchas.discard(captcha_id)
@@ -273,7 +326,7 @@ class State:
         return self.config.sms_code
 
     def verify_sms_code(self, phone: str, code: str) -> None:
-        """V3: 9010 when no code was sent or it differs, 9009 when it expired."""
+        """Check an SMS code: 9010 when no code was sent or it differs, 9009 when it expired."""
         sent = self.sms_codes.get(phone)
         if sent is None or sent[0] != code:
             raise ApiError(9010)
@@ -289,7 +342,7 @@ class State:
         return device
 
     def latest(self, did: str) -> dict[str, Any]:
-        """D1: the device's last report (`attr` empty and `updated_at` 0 when it never reported)."""
+        """The device's last report (`attr` empty and `updated_at` 0 when it never reported)."""
         device = self.device(did)
         if device.drift:
             self._drift(device)
@@ -303,64 +356,78 @@ class State:
             return
         for dp in self.products[device.product_key].datapoints.values():
             if not dp.writable and dp.type in ("uint8", "uint16", "uint32"):
-                step = self.rng.choice((-1, 1))
-                device.attrs[dp.name] = min(max(device.attrs[dp.name] + step, dp.min), dp.upper)
+                device.attrs[dp.name] = dp.nudged(device.attrs[dp.name], self.rng.choice((-1, 1)))
         device.updated_at = int(now)
         device.next_drift = now + self.config.drift_interval
 
-    def list_bindings(self, user: User, *, show_disabled: bool, limit: int, skip: int) -> list[dict[str, Any]]:
-        """D2: the user's devices in bind order, disabled ones only with `show_disabled`."""
+    def _record(self, device: Device, binding: Binding, endpoint: Endpoint) -> dict[str, Any]:
+        name = self.product_names.get(device.product_key, device.product_key)
+        return device_record(device, binding, name, endpoint)
+
+    def list_bindings(
+        self, user: User, *, show_disabled: bool, limit: int, skip: int, endpoint: Endpoint
+    ) -> list[dict[str, Any]]:
+        """The user's devices in bind order, disabled ones only with `show_disabled`.
+
+        `endpoint` is where the emulator serves: the records' push address.
+        """
         rows = []
-        for did, remark in user.bindings.items():
+        for did, binding in user.bindings.items():
             device = self.devices[did]
             if device.is_disabled and not show_disabled:
                 continue
-            rows.append(
-                {
-                    "product_key": device.product_key,
-                    "did": did,
-                    "mac": device.mac,
-                    "is_online": device.online,
-                    "passcode": device.passcode,
-                    "host": self.config.m2m_host,
-                    "port": self.config.m2m_port,
-                    "remark": remark,
-                    "is_disabled": device.is_disabled,
-                    "type": device.type,
-                }
-            )
+            rows.append(self._record(device, binding, endpoint))
         return rows[skip : skip + limit]
 
+    def _bound(self, user: User, did: str) -> tuple[Device, Binding]:
+        device = self.device(did)
+        binding = user.bindings.get(did)
+        if binding is None:
+            raise ApiError(9017, did)
+        return device, binding
+
+    def device_details(self, user: User, did: str, *, endpoint: Endpoint) -> dict[str, Any]:
+        """The record of one device the user has bound (9014 unknown, 9017 not bound)."""
+        return self._record(*self._bound(user, did), endpoint)
+
+    def update_binding(self, user: User, did: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change the user's remark, dev_alias and/or dev_label of `did`; returns the three as now set."""
+        _, binding = self._bound(user, did)
+        for key, value in changes.items():
+            setattr(binding, key, list(value) if key == "dev_label" else value)
+        return {"remark": binding.remark, "dev_alias": binding.dev_alias, "dev_label": list(binding.dev_label)}
+
     def bind_devices(self, user: User, requests: Iterable[tuple[str, str, str]]) -> dict[str, list[str]]:
-        """D3: (did, passcode, remark) items; an unknown did or a wrong passcode lands in `failed`."""
+        """Bind (did, passcode, remark) items; an unknown did or a wrong passcode lands in `failed`."""
         result: dict[str, list[str]] = {"success": [], "failed": []}
         for did, passcode, remark in requests:
             device = self.devices.get(did)
             if device is None or device.passcode != passcode:
                 result["failed"].append(did)
                 continue
-            user.bindings[did] = remark
+            user.bindings[did] = Binding(remark, device.alias)
+            self.sharing.bound(user, did)
             result["success"].append(did)
         return result
 
     def unbind_devices(self, user: User, dids: Iterable[str]) -> dict[str, list[str]]:
-        """D4: a did the user has not bound lands in `failed`."""
+        """Unbind: a did the user has not bound lands in `failed`."""
         result: dict[str, list[str]] = {"success": [], "failed": []}
         for did in dids:
             bound = user.bindings.pop(did, None) is not None
+            if bound:
+                self.sharing.unbound(user, did)
             result["success" if bound else "failed"].append(did)
         return result
 
     def _controllable(self, user: User, did: str) -> Device:
-        device = self.device(did)
-        if did not in user.bindings:
-            raise ApiError(9017, did)
+        device, _ = self._bound(user, did)
         if device.is_disabled:
             raise ApiError(9023, did)
         return device
 
     def control(self, user: User, did: str, attrs: dict[str, Any], *, at: float | None = None) -> None:
-        """C1: validate against the product, then the device (if online) takes the values and reports."""
+        """Control by datapoints: checked against the product, then the device (if online) takes and reports them."""
         device = self._controllable(user, did)
         checked = self.products[device.product_key].check_write(attrs)
         if not device.online:
@@ -368,14 +435,16 @@ class State:
         device.attrs.update(checked)
         device.updated_at = int(self.clock.now() if at is None else at)
         device.commands += 1
+        self.history.control(did, user.uid, attrs, self.clock.now() if at is None else at)
 
     def control_raw(self, user: User, did: str, raw: list[int]) -> None:
-        """C2: raw bytes reach an online bound device unchanged."""
+        """Control by raw bytes: they reach an online bound device unchanged."""
         device = self._controllable(user, did)
         if not device.online:
             raise ApiError(9042, did)
         device.last_raw = raw
         device.commands += 1
+        self.history.control(did, user.uid, raw, self.clock.now())
 
     # -- schedules -------------------------------------------------------------------------------------
     def new_schedule_id(self) -> str:
@@ -383,12 +452,12 @@ class State:
         return self._hex()
 
     def add_schedule(self, schedule: Schedule) -> None:
-        """S1: store a parsed schedule and plan its first run."""
+        """Store a parsed schedule and plan its first run."""
         self.schedules[schedule.id] = schedule
         self._plan(schedule, schedule.next_occurrence(self.clock.now()))
 
     def list_schedules(self, user: User, *, limit: int, skip: int) -> list[dict[str, Any]]:
-        """S2: the user's schedules in creation order."""
+        """The user's schedules in creation order."""
         mine = [s.to_wire() for s in self.schedules.values() if s.uid == user.uid]
         return mine[skip : skip + limit]
 
@@ -400,7 +469,7 @@ class State:
         return schedule
 
     def delete_schedule(self, user: User, schedule_id: str) -> None:
-        """S3."""
+        """Delete a schedule."""
         del self.schedules[self.user_schedule(user, schedule_id).id]
 
     def _plan(self, schedule: Schedule, when: float | None) -> None:
@@ -419,7 +488,7 @@ class State:
             if schedule is not None and schedule.due == when:
                 self._fire(schedule, when)
                 ran += 1
-        return ran
+        return ran + self.timers.run_due(now)
 
     def _fire(self, schedule: Schedule, when: float) -> None:
         if schedule.retrying is None:
@@ -447,9 +516,13 @@ class State:
             self._plan(schedule, schedule.next_occurrence(schedule.occurrence + 1))
 
     # -- helpers for tests ("it happened elsewhere") ---------------------------------------------------
-    def add_product(self, product: Product) -> Product:
-        """Register a product (its datapoint schema)."""
+    def add_product(self, product: Product, *, name: str | None = None) -> Product:
+        """Register a product (its datapoint schema); `name` is the product_name records carry (default: the
+        product's own name, else its key)."""
+        if name:
+            product.name = name
         self.products[product.key] = product
+        self.product_names[product.key] = product.name or product.key
         return product
 
     def add_user(self, username: str, password: str, *, email: str | None = None, phone: str | None = None) -> User:
@@ -472,9 +545,16 @@ class State:
         passcode: str | None = None,
         attrs: dict[str, Any] | None = None,
         drift: bool = False,
+        alias: str | None = None,
     ) -> Device:
-        """Create a device; an online one has reported its attrs (product defaults updated by `attrs`)."""
-        product = self.products[product_key or self.config.product_key]
+        """Create a device; an online one has reported its attrs (product defaults updated by `attrs`).
+
+        `alias` is the name its bindings start with (default: a room name, numbered past the tenth device).
+        """
+        product = self.products[product_key or self.default_product]
+        if alias is None:
+            turn, index = divmod(len(self.devices), len(ALIASES))
+            alias = ALIASES[index] + (f" {turn + 1}" if turn else "")
         device = Device(
             did=did or self._text(_DID_ALPHABET, 22),
             product_key=product.key,
@@ -485,24 +565,45 @@ class State:
             updated_at=int(self.clock.now()) if online else 0,
             drift=drift,
             next_drift=self.clock.now() + self.config.drift_interval,
+            alias=alias,
+            state_last_timestamp=int(self.clock.now()),
         )
         self.devices[device.did] = device
         return device
 
-    def bind(self, username: str, did: str, remark: str = "") -> None:
-        """Bind `did` to the user (no passcode needed)."""
-        self.device(did)
-        self.user(username).bindings[did] = remark
+    def bind(self, username: str, did: str, remark: str = "", *, dev_alias: str | None = None) -> Binding:
+        """Bind `did` to the user (no passcode needed); the alias defaults to the device's."""
+        device = self.device(did)
+        binding = Binding(remark, device.alias if dev_alias is None else dev_alias)
+        user = self.user(username)
+        user.bindings[did] = binding
+        self.sharing.bound(user, did)
+        return binding
 
     def set_online(self, did: str, online: bool) -> None:
         """Bring a device on or off line; a device coming online for the first time reports."""
         device = self.device(did)
+        if device.online != online:
+            device.state_last_timestamp = int(self.clock.now())
+            self.history.online(did, online, self.clock.now())
         device.online = online
         if online and not device.updated_at:
             device.updated_at = int(self.clock.now())
 
+    def report(self, did: str, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The device reports these values (read-only datapoints too), as if it sent them now; 9025 for a value
+        that is not one of its product's. Returns its attrs."""
+        device = self.device(did)
+        datapoints = self.products[device.product_key].datapoints
+        for name, value in attrs.items():
+            if name not in datapoints:
+                raise ApiError(9025, f"{name}: no such datapoint")
+            device.attrs[name] = datapoints[name].check(value)
+        device.updated_at = int(self.clock.now())
+        return device.attrs
+
     def set_disabled(self, did: str, disabled: bool) -> None:
-        """Disable a device: hidden from D2 unless show_disabled, refused by control (9023)."""
+        """Disable a device: hidden from the bindings unless show_disabled, refused by control (9023)."""
         self.device(did).is_disabled = disabled
 
     def revoke_tokens(self, user: str) -> int:
@@ -518,5 +619,5 @@ class State:
 
 
 def iso_millis(timestamp: float) -> str:
-    """`2011-11-07T21:25:10.623Z`, the updatedAt format of U6-U10."""
+    """`2011-11-07T21:25:10.623Z`, the updatedAt format of PUT /app/users."""
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

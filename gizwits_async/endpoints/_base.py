@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from enum import Enum
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 from ..auth import AppTokenCache, TokenManager
 from ..retry import Idempotency
+from ..throttling import Pacer
 
 T = TypeVar("T")
 
@@ -30,29 +31,58 @@ class Auth(Enum):
     NONE = "none"
     #: ``X-Gizwits-User-token``: the signed-in user's token.
     USER = "user"
-    #: ``X-Gizwits-Application-Token``: the app token of A1 (captcha and SMS-code calls).
+    #: ``X-Gizwits-Application-Token``: the app token (captcha and SMS-code calls).
     APP = "app"
-    #: ``X-Gizwits-Application-Auth``: md5(appid + app secret), for A1 itself.
+    #: ``X-Gizwits-Application-Auth``: md5(appid + app secret), to get the app token.
     APP_SIGNATURE = "app_signature"
 
 
-class Call(NamedTuple):
+class Call(Generic[T]):
     """One API call: method, path (with its query string), credential, JSON body and how to read the answer.
 
-    ``parse`` turns the decoded JSON answer into the return value; None means the body is not read at all
-    (control answers ``{}``). A NamedTuple, not an attrs class: one is built per request on the bulk path.
+    ``parse`` turns the decoded JSON answer into the call's result, a ``T``; without it the body is not read
+    and the result is None (control answers ``{}``), so ``Call(...)`` without ``parse`` is a ``Call[None]``.
+    A slotted class, not an attrs class: one is built per request on the bulk path.
     """
 
-    method: str
-    path: str
-    auth: Auth = Auth.NONE
-    json: Any = None
-    parse: Callable[[Any], Any] | None = None
-    idempotency: Idempotency = Idempotency.SAFE
+    __slots__ = ("auth", "headers", "idempotency", "json", "method", "parse", "path")
+
+    @overload
+    def __init__(
+        self: Call[None], method: str, path: str, auth: Auth = ..., json: Any = ..., parse: None = ...,
+        idempotency: Idempotency = ..., headers: Mapping[str, str] | None = ...,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Call[T], method: str, path: str, auth: Auth = ..., json: Any = ..., *, parse: Callable[[Any], T],
+        idempotency: Idempotency = ..., headers: Mapping[str, str] | None = ...,
+    ) -> None: ...
+
+    def __init__(
+        self, method: str, path: str, auth: Auth = Auth.NONE, json: Any = None,
+        parse: Callable[[Any], T] | None = None, idempotency: Idempotency = Idempotency.SAFE,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.auth = auth
+        self.json = json
+        self.parse = parse
+        self.idempotency = idempotency
+        #: Headers of this call only (a signed request's), added to the session's.
+        self.headers = headers
 
     def __repr__(self) -> str:
         # The body may hold a password: never show it.
         return f"Call({self.method} {self.path}, auth={self.auth.value})"
+
+
+class Reply(NamedTuple, Generic[T]):
+    """A call's parsed answer and how many requests it took."""
+
+    value: T
+    attempts: int
 
 
 class Endpoints:
@@ -62,6 +92,10 @@ class Endpoints:
     _auth: TokenManager
     _app_tokens: AppTokenCache
 
-    async def _call(self, call: Call, *, pace: Any = None) -> Any:
+    async def _exchange(self, call: Call[T], pace: Pacer | None = None) -> Reply[T]:
+        """Send ``call`` (after ``pace`` lets each attempt start), retrying as the session's policy says."""
+        raise NotImplementedError  # the session's request path
+
+    async def _call(self, call: Call[T]) -> T:
         """Send ``call`` through the session's request path and return its parsed answer."""
-        raise NotImplementedError
+        return (await self._exchange(call)).value

@@ -1,14 +1,16 @@
-"""Devices: bindings and latest data (D1-D4)."""
+"""Devices: bindings (/app/bindings) and latest data (/app/devdata/{did}/latest)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import functools
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
 from ..errors import ValidationError
 from ..models import BindRequest, BindResult, Device, DeviceData
 from ..validation import check_did, check_flag, check_iterable, check_page
-from ._base import Auth, Call, Endpoints, paginate
+from ._base import Auth, Call, paginate
+from .products import ProductsAPI
 
 _BINDINGS = "/app/bindings"
 
@@ -17,9 +19,11 @@ def _devices_from_wire(data: Any) -> list[Device]:
     return [Device.from_wire(item) for item in data["devices"]]
 
 
-def latest_call(did: str) -> Call:
-    """D1 for ``did`` (shared with the fan-out helpers)."""
-    return Call("GET", f"/app/devdata/{check_did(did)}/latest", parse=DeviceData.from_wire)
+def latest_call(did: str, decode: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None) -> Call[DeviceData]:
+    """GET /app/devdata/{did}/latest (shared with the fan-out helpers); ``decode`` turns reported values into
+    Python ones."""
+    parse = DeviceData.from_wire if decode is None else functools.partial(DeviceData.from_wire, decode=decode)
+    return Call("GET", f"/app/devdata/{check_did(did)}/latest", parse=parse)
 
 
 def _bind_request(item: BindRequest | tuple[str, ...]) -> BindRequest:
@@ -38,19 +42,20 @@ def _bind_request(item: BindRequest | tuple[str, ...]) -> BindRequest:
     return request
 
 
-class DevicesAPI(Endpoints):
-    """D1-D4 of ENDPOINTS.md."""
+class DevicesAPI(ProductsAPI):
+    """Bindings and latest data."""
 
     async def bindings(self, *, limit: int = 20, skip: int = 0, show_disabled: bool = False) -> list[Device]:
-        """D2: one page of the devices bound to the user."""
+        """GET /app/bindings: one page of the devices bound to the user."""
         limit, skip = check_page(limit, skip)
         query = f"?show_disabled={int(check_flag(show_disabled, 'show_disabled'))}&limit={limit}&skip={skip}"
         result: list[Device] = await self._call(
             Call("GET", _BINDINGS + query, Auth.USER, parse=_devices_from_wire))
+        self.remember_devices(result)
         return result
 
     async def iter_bindings(self, *, page_size: int = 100, show_disabled: bool = False) -> AsyncIterator[Device]:
-        """D2, every page: yields each bound device, stopping after a short page."""
+        """GET /app/bindings, every page: yields each bound device, stopping after a short page."""
         async def fetch(limit: int, skip: int) -> list[Device]:
             return await self.bindings(limit=limit, skip=skip, show_disabled=show_disabled)
 
@@ -58,7 +63,7 @@ class DevicesAPI(Endpoints):
             yield device
 
     async def bind(self, devices: Iterable[BindRequest | tuple[str, ...]]) -> BindResult:
-        """D3: bind devices, each a `BindRequest` or a ``(did, passcode[, remark])`` tuple."""
+        """POST /app/bindings: bind devices, each a `BindRequest` or a ``(did, passcode[, remark])`` tuple."""
         entries = [_bind_request(item).to_wire() for item in check_iterable(devices, "devices")]
         if not entries:
             raise ValidationError("bind needs at least one device")
@@ -67,7 +72,7 @@ class DevicesAPI(Endpoints):
         return result
 
     async def unbind(self, dids: Iterable[str]) -> BindResult:
-        """D4: unbind devices by did (DELETE with a JSON body)."""
+        """DELETE /app/bindings: unbind devices by did (DELETE with a JSON body)."""
         entries = [{"did": check_did(did)} for did in check_iterable(dids, "dids")]
         if not entries:
             raise ValidationError("unbind needs at least one did")
@@ -76,6 +81,7 @@ class DevicesAPI(Endpoints):
         return result
 
     async def latest(self, did: str) -> DeviceData:
-        """D1: the device's latest reported data."""
-        result: DeviceData = await self._call(latest_call(did))
+        """GET /app/devdata/{did}/latest: the device's latest reported data, decoded per its product's schema
+        when the session knows it."""
+        result: DeviceData = await self._call(latest_call(did, self._decoder(did) if type(did) is str else None))
         return result

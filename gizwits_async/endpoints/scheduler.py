@@ -1,4 +1,4 @@
-"""Timed control tasks (S1-S4)."""
+"""Timed control tasks (/app/scheduler)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 from ..models import Schedule, ScheduledCommand, ScheduleLog, schedule_logs_from_wire
+from ..recurrence import next_date
 from ..retry import Idempotency
 from ..validation import (
     check_page,
@@ -17,7 +18,8 @@ from ..validation import (
     schedule_retry,
     schedule_time,
 )
-from ._base import Auth, Call, Endpoints, paginate
+from ._base import Auth, Call, paginate
+from .products import ProductsAPI
 
 _SCHEDULER = "/app/scheduler"
 
@@ -26,16 +28,11 @@ def _schedules_from_wire(data: Any) -> list[Schedule]:
     return [Schedule.from_wire(item) for item in data]
 
 
-def _next_date(time: str, now: dt.datetime | None = None) -> str:
-    """The UTC date on which ``time`` ("HH:MM") next comes round."""
-    now = now or dt.datetime.now(dt.UTC)
-    hour, minute = map(int, time.split(":"))
-    at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    return (at if at > now else at + dt.timedelta(days=1)).date().isoformat()
+class SchedulerAPI(ProductsAPI):
+    """Timed control tasks: create, list, delete, and their logs."""
 
-
-class SchedulerAPI(Endpoints):
-    """S1-S4 of ENDPOINTS.md."""
+    def _check_command(self, did: str, product_key: str, attrs: Any) -> dict[str, Any]:
+        return self.check_attrs(did, attrs, product_key=product_key)
 
     async def create_schedule(
         self,
@@ -47,7 +44,7 @@ class SchedulerAPI(Endpoints):
         retry_count: int = 0,
         retry_task: str = "all",
     ) -> str:
-        """S1: create a task that sends ``commands`` at ``time`` (UTC); returns its id.
+        """POST /app/scheduler: create a task that sends ``commands`` at ``time`` (UTC); returns its id.
 
         A one-off task (``repeat="none"``) with no ``date`` runs at the next UTC occurrence of ``time``.
         ``repeat`` is "none" or weekdays ("mon".."sun"). Bad values raise `ValidationError` before any request.
@@ -56,10 +53,10 @@ class SchedulerAPI(Endpoints):
         days = schedule_repeat(repeat)
         day = schedule_date(date)
         retries, retry_on = schedule_retry(retry_count, retry_task)
-        body: dict[str, Any] = {"time": clock, "repeat": days, "task": schedule_commands(commands),
+        body: dict[str, Any] = {"time": clock, "repeat": days, "task": schedule_commands(commands, self._check_command),
                                 "retry_count": retries, "retry_task": retry_on}
         if day is None and days == "none":
-            day = _next_date(clock)
+            day = next_date(clock)
         if day is not None:
             body = {"date": day, **body}
         result: str = await self._call(Call("POST", _SCHEDULER, Auth.USER, json=body,
@@ -67,14 +64,14 @@ class SchedulerAPI(Endpoints):
         return result
 
     async def schedules(self, *, limit: int = 20, skip: int = 0) -> list[Schedule]:
-        """S2: one page of the user's tasks."""
+        """GET /app/scheduler: one page of the user's tasks."""
         limit, skip = check_page(limit, skip)
         result: list[Schedule] = await self._call(
             Call("GET", f"{_SCHEDULER}?limit={limit}&skip={skip}", Auth.USER, parse=_schedules_from_wire))
         return result
 
     async def iter_schedules(self, *, page_size: int = 100) -> AsyncIterator[Schedule]:
-        """S2, every page: yields each task, stopping after a short page."""
+        """GET /app/scheduler, every page: yields each task, stopping after a short page."""
         async def fetch(limit: int, skip: int) -> list[Schedule]:
             return await self.schedules(limit=limit, skip=skip)
 
@@ -82,11 +79,11 @@ class SchedulerAPI(Endpoints):
             yield schedule
 
     async def delete_schedule(self, schedule_id: str) -> None:
-        """S3: delete a task."""
+        """DELETE /app/scheduler/{id}: delete a task."""
         await self._call(Call("DELETE", f"{_SCHEDULER}/{check_segment(schedule_id, 'schedule_id')}", Auth.USER))
 
     async def schedule_logs(self, schedule_id: str) -> list[ScheduleLog]:
-        """S4: the task's execution logs."""
+        """GET /app/scheduler/{id}/logs: the task's execution logs."""
         result: list[ScheduleLog] = await self._call(Call(
             "GET", f"{_SCHEDULER}/{check_segment(schedule_id, 'schedule_id')}/logs", Auth.USER,
             parse=schedule_logs_from_wire))

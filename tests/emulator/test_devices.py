@@ -34,16 +34,35 @@ async def test_walk_register_bind_control_latest_unbind(api: Api) -> None:
     assert bound.json() == {"success": [device.did], "failed": [device.did, "unknown"]}
     (row,) = (await api.call("GET", "/app/bindings", token=token)).json()["devices"]
     assert row == {
+        "remark": "lamp",
+        "dev_alias": device.alias,
+        "dev_label": [],
+        "role": "owner",
         "product_key": "demo-product",
         "did": device.did,
         "mac": device.mac,
-        "is_online": True,
         "passcode": "PASSCODE01",
-        "host": "m2m.gizwits.com",
-        "port": 3128,
-        "remark": "lamp",
+        "host": "emulator",
+        "port": 1883,
+        "port_s": 8883,
+        "ws_port": 80,
+        "wss_port": 80,
+        "is_online": True,
         "is_disabled": False,
+        "is_sandbox": False,
         "type": "normal",
+        "product_name": "Demo Device",
+        "protoc": 3,
+        "proto_ver": "04",
+        "wifi_soft_version": device.wifi_soft_version,
+        "wifi_hard_version": device.wifi_hard_version,
+        "mcu_soft_version": device.mcu_soft_version,
+        "mcu_hard_version": device.mcu_hard_version,
+        "gw_did": None,
+        "mesh_id": None,
+        "state_last_timestamp": device.state_last_timestamp,
+        "is_low_power": False,
+        "sleep_duration": 0,
     }
     before = (await api.call("GET", f"/app/devdata/{device.did}/latest")).json()
     api.emu.clock.advance(10)
@@ -102,14 +121,15 @@ async def test_drifting_device_changes_when_polled_later(api: Api) -> None:
 BAD_CONTROLS: list[tuple[Any, int]] = [
     ({"attrs": {"nope": 1}}, 9025),
     ({"attrs": {"temp": 10}}, 9025),
-    ({"attrs": {"switch": 1}}, 9025),
+    ({"attrs": {"switch": 2}}, 9025),  # 0/1 are taken, as by the real service
+    ({"attrs": {"switch": "true"}}, 9025),
     ({"attrs": {"mode": "dry"}}, 9025),
-    ({"attrs": {"mode": 0}}, 9025),
+    ({"attrs": {"mode": 3}}, 9025),  # an index within the labels is taken
     ({"attrs": {"brightness": 101}}, 9025),
     ({"attrs": {"brightness": True}}, 9025),
     ({"attrs": {"brightness": 1.5}}, 9025),
     ({"attrs": {"counter": -1}}, 9025),
-    ({"attrs": {"color": "0a0b"}}, 9025),
+    ({"attrs": {"color": "0a0b0c0"}}, 9025),  # shorter is padded on the right; longer is refused
     ({"attrs": {"color": "0a0b0c0d"}}, 9025),
     ({"attrs": {"color": "zzzzzz"}}, 9025),
     ({"attrs": {}}, 9015),

@@ -1,5 +1,8 @@
 """Fault matrix, bad input: every bad argument of the public API raises `ValidationError` before anything is
-sent, and a did reaches the server as exactly the path segment it names (or is refused)."""
+sent, and a did reaches the server as exactly the path segment it names (or is refused).
+
+The table covers the account, device, control, schedule and bulk methods; each of their parameters is tried with
+every value of GARBAGE."""
 
 from __future__ import annotations
 
@@ -43,9 +46,10 @@ VALID: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "change_password": (("demo-password", "new-password"), {}),
     "change_phone": (("13800000000", "123456"), {}),
     "control": (("did1", {"switch": True}), {}),
-    "control_many": (({"did1": {"switch": True}},), {"concurrency": 2, "rate": 100.0, "progress": None}),
+    "control_many": (({"did1": {"switch": True}},), {"concurrency": 2, "rate": 100.0, "progress": None,
+                                                     "groups": None}),
     "control_raw": (("did1", b"\x01"), {}),
-    "create_schedule": ((), {"time": "12:00", "commands": [("did1", "pk", {"switch": True})],
+    "create_schedule": ((), {"time": "12:00", "commands": [("did1", "demo-product", {"switch": True})],
                              "date": "2030-01-01", "repeat": "none", "retry_count": 0, "retry_task": "all"}),
     "delete_schedule": (("sched1",), {}),
     "for_user": ((("token", "uid"),), {}),
@@ -79,7 +83,7 @@ FREE_TEXT = {"password", "old_password", "new_password", "username", "email", "p
 #: Containers whose items are judged one by one (a bulk call gives each item its own outcome): a list, dict or
 #: bytes there is a valid container, whatever it holds.
 CONTAINERS = {("control_many", "commands"), ("stream_control", "commands"), ("latest_many", "dids"),
-              ("poll_latest", "dids"), ("unbind", "dids"), ("control_raw", "data")}
+              ("poll_latest", "dids"), ("unbind", "dids"), ("control_raw", "data"), ("control_many", "groups")}
 #: Hooks: a callable is the only thing they take, and garbage is refused when it is not one.
 CALLABLES = {"progress", "on_error"}
 

@@ -13,7 +13,7 @@ import pytest
 from support import FAST_RETRY, MakeSession, gizwits_tasks, requests_sent
 
 import gizwits_async as gizwits
-from gizwits_async.emulator import Emulator, EmulatorConfig, FakeClock
+from gizwits_async.emulator import Emulator, FakeClock
 from gizwits_async.emulator.server import serve
 
 Fake = Emulator[FakeClock]
@@ -130,8 +130,8 @@ async def test_a_stuck_device_does_not_hold_up_the_other_devices_rounds(emulator
     async with emulator_with_a_stuck_device(emulator, stuck) as (url, _), gizwits.Session(
         "demo-appid", base_url=url, retry=FAST_RETRY, timeout=30
     ) as session:
-        readings: dict[str, int] = dict.fromkeys(fast + [stuck], 0)
-        polls = session.poll_latest(fast + [stuck], interval=0.1, changes_only=False)
+        readings: dict[str, int] = dict.fromkeys([*fast, stuck], 0)
+        polls = session.poll_latest([*fast, stuck], interval=0.1, changes_only=False)
         async with contextlib.aclosing(polls):
             async with asyncio.timeout(10):  # before the fix: no second round, ever (the stuck read never ends)
                 async for data in polls:

@@ -10,7 +10,6 @@ import json.encoder
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,7 +17,7 @@ from yarl import URL
 
 import gizwits_async as gizwits
 from gizwits_async.session import _encode_json, _json_encoder
-from gizwits_async.transport import AiohttpTransport
+from gizwits_async.transport import AiohttpTransport, Timeout
 
 BASES = ["http://127.0.0.1:8765", "https://api.gizwits.com", "https://proxy.example/gizwits", "http://[::1]:81"]
 #: What check_segment lets into a path segment: unreserved characters, not "." or "..".
@@ -46,7 +45,7 @@ def test_the_encoder_without_the_c_accelerator_agrees(monkeypatch: pytest.Monkey
 
 
 def transport(base_url: str) -> AiohttpTransport:
-    return AiohttpTransport(base_url=base_url, timeout=httpx.Timeout(5.0), pool_size=4)
+    return AiohttpTransport(base_url=base_url, timeout=Timeout(5.0), pool_size=4)
 
 
 @given(base=st.sampled_from(BASES), segment=SEGMENTS, query=st.sampled_from(["", "?limit=20&skip=0"]))

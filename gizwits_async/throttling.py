@@ -1,0 +1,67 @@
+"""Pacing request starts: the `Pacer` protocol every request path honours, and the `RateLimiter` that ships.
+
+A pacer is asked once before each request starts (retries included) and returns when that request may start.
+Anything with an async ``wait()`` is one, so a limiter shared between processes (one backed by Redis, say) plugs
+in where the in-process `RateLimiter` does.
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import Protocol, runtime_checkable
+
+from .clock import SYSTEM_CLOCK, Clock
+from .validation import check_positive
+
+__all__ = ["Pacer", "RateLimiter"]
+
+
+@runtime_checkable
+class Pacer(Protocol):
+    """Decides when each request may start.
+
+    ``wait()`` is awaited once before every request start, retries included, by every task that sends; it
+    returns when the request may start. It must be safe to call from many tasks at once and to cancel (a
+    cancelled wait gives up its turn). It raises nothing but what it cannot help (a `GizwitsError` subclass for
+    a pacer that talks to a service), which then becomes that request's failure.
+    """
+
+    async def wait(self) -> None:
+        """Return when the next request may start."""
+        ...
+
+
+class RateLimiter:
+    """Lets at most ``rate`` requests start in any one-second window, evenly spaced, with no initial burst.
+
+    Each caller reserves the next start time on a fixed grid ``1/rate`` apart (a start that finds the grid in the
+    past moves it to now: no catch-up burst after an idle spell), then sleeps until it. Reserving before
+    sleeping, rather than after waking, keeps the event loop's late wake-ups (up to a millisecond each) from
+    adding up, so the rate holds at tens of thousands of starts a second. A start is also held back until a
+    second has passed since the start ``floor(rate)`` places before it, so late wake-ups that bunch starts can
+    never put more than ``rate`` of them in a second.
+    """
+
+    def __init__(self, rate: float, *, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.rate = check_positive(rate, "rate (requests per second)")
+        self.interval = 1.0 / self.rate
+        self._clock = clock
+        #: The last ``floor(rate)`` starts (at least one).
+        self._starts: collections.deque[float] = collections.deque(maxlen=max(1, int(self.rate)))
+        self._next = float("-inf")
+
+    async def wait(self) -> None:
+        """Return when the next request may start."""
+        clock = self._clock
+        now = clock.monotonic()
+        slot = self._next if self._next > now else now
+        self._next = slot + self.interval
+        starts = self._starts
+        while True:
+            if len(starts) == starts.maxlen:
+                slot = max(slot, starts[0] + 1.0)
+            if slot <= now:
+                break
+            await clock.sleep(slot - now)
+            now = clock.monotonic()
+        starts.append(now)

@@ -1,0 +1,98 @@
+"""What every transport shares: the `Transport` protocol, the `Response` it returns, the `Timeout` it honours."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NamedTuple, Protocol
+
+import attrs
+
+from ..errors import ValidationError
+from ..validation import check_seconds
+
+__all__ = ["Response", "Timeout", "Transport", "make_timeout", "os_reason"]
+
+
+class Response(NamedTuple):
+    """What the session needs of an answer (a NamedTuple: one is built per request)."""
+
+    status: int
+    body: bytes
+
+
+class Transport(Protocol):
+    """Sends one request. Raises `TransportError` for anything below HTTP.
+
+    Implementations: `AiohttpTransport` (the session's own pool), `LentAiohttpTransport` (an
+    `aiohttp.ClientSession` the user lends), `HttpxTransport` (an `httpx.AsyncClient` the user lends).
+    """
+
+    async def send(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> Response:
+        """Send the request for ``path`` (with its query string, below the base URL) and read the whole answer."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release what the transport owns (never a client it was lent)."""
+        ...
+
+    @property
+    def closed(self) -> bool:
+        """Whether requests can no longer be sent (closed here, or by whoever owns the pool)."""
+        ...
+
+    @property
+    def connections_in_use(self) -> int:
+        """Requests this transport has in flight now (0 when idle; for leak checks)."""
+        ...
+
+
+def _seconds(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_seconds(value, f"timeout {attribute.name}", optional=True)
+
+
+@attrs.frozen
+class Timeout:
+    """How long the session waits, whichever transport sends.
+
+    ``request``: one request, from sending it to the end of its answer. ``connect``: opening a connection (None:
+    the same as ``request``). Each is seconds > 0; ``request`` may be None for no limit.
+    """
+
+    request: float | None = attrs.field(default=10.0, validator=_seconds)
+    connect: float | None = attrs.field(default=None, validator=_seconds)
+
+    @property
+    def connect_or_request(self) -> float | None:
+        """The bound on opening a connection."""
+        return self.request if self.connect is None else self.connect
+
+
+def make_timeout(timeout: object) -> Timeout:
+    """A `Timeout` from seconds, a `Timeout`, or an `httpx.Timeout` (its read and connect timeouts)."""
+    if isinstance(timeout, Timeout):
+        return timeout
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+        return Timeout(request=timeout)
+    httpx = sys.modules.get("httpx")  # an httpx.Timeout exists only once httpx was imported: no import here
+    if httpx is not None and isinstance(timeout, httpx.Timeout):
+        return Timeout(request=timeout.read, connect=timeout.connect)
+    raise ValidationError(f"timeout must be seconds, a gizwits_async.Timeout or an httpx.Timeout, got {timeout!r}")
+
+
+def os_reason(exc: BaseException) -> str:
+    """The operating system's words for why ``exc`` happened ("name or service not known"), else its text.
+
+    HTTP libraries wrap the `OSError` (aiohttp keeps it as ``os_error``, httpx as a cause); the first one
+    found in the chain of causes is the reason a user can act on.
+    """
+    seen: BaseException | None = exc
+    for _ in range(8):  # a bounded walk: chains are short, and may be cyclic
+        if seen is None:
+            break
+        os_error = getattr(seen, "os_error", seen)
+        if isinstance(os_error, OSError) and os_error.strerror:
+            text: str = os_error.strerror
+            return text[:1].lower() + text[1:]
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

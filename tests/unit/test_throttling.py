@@ -1,0 +1,90 @@
+"""The rate limiter: never more than ``rate`` starts in any one-second window, no initial burst, even when the event
+loop wakes its sleepers late; and anything with an async ``wait()`` is a pacer."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import itertools
+
+import pytest
+
+from gizwits_async import ValidationError
+from gizwits_async.clock import SystemClock
+from gizwits_async.throttling import Pacer, RateLimiter
+
+
+class LateClock(SystemClock):
+    """The real clock, whose sleeps end up to ``late`` seconds after they were due (a busy event loop)."""
+
+    def __init__(self, late: float) -> None:
+        self.lateness = itertools.cycle([0.0, late, late / 3, 0.0, late / 2])
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds + next(self.lateness))
+
+
+def most_in_one_second(starts: list[float]) -> int:
+    """The most starts any half-open one-second window [t, t+1) holds (it suffices to try windows at a start)."""
+    starts = sorted(starts)
+    return max(bisect.bisect_left(starts, t + 1.0) - i for i, t in enumerate(starts))
+
+
+async def run(limiter: RateLimiter, clock: SystemClock, workers: int, count: int) -> list[float]:
+    starts: list[float] = []
+
+    async def worker() -> None:
+        while len(starts) < count:
+            await limiter.wait()
+            starts.append(clock.monotonic())
+
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    return starts
+
+
+@pytest.mark.parametrize(("rate", "workers", "count"), [(40, 10, 60), (400, 50, 480), (3.5, 4, 6)])
+async def test_never_more_than_rate_starts_in_any_second_even_with_late_wakeups(
+    rate: float, workers: int, count: int,
+) -> None:
+    clock = LateClock(late=0.004)
+    starts = await run(RateLimiter(rate, clock=clock), clock, workers, count)
+    assert most_in_one_second(starts) <= int(rate)
+
+
+async def test_no_initial_burst_and_no_burst_after_an_idle_spell() -> None:
+    clock = SystemClock()
+    limiter = RateLimiter(100, clock=clock)
+    first = await run(limiter, clock, 20, 20)
+    assert first[-1] - first[0] >= 19 / 100 - 1e-9  # evenly spaced from the first start on
+    await asyncio.sleep(0.3)  # idle: the next starts are spaced again, not a catch-up burst
+    second = await run(limiter, clock, 20, 10)
+    assert second[-1] - second[0] >= 9 / 100 - 1e-9
+
+
+async def test_a_cancelled_wait_does_not_break_the_rule() -> None:
+    clock = SystemClock()
+    limiter = RateLimiter(50, clock=clock)
+    waiters = [asyncio.create_task(limiter.wait()) for _ in range(10)]
+    await asyncio.sleep(0.05)
+    for waiter in waiters[3:7]:
+        waiter.cancel()
+    await asyncio.gather(*waiters, return_exceptions=True)
+    assert sum(not w.cancelled() for w in waiters) >= 6
+    starts = await run(limiter, clock, 5, 10)
+    assert most_in_one_second(starts) <= 50
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), True, "10", None, 10**400])
+def test_bad_rates_are_refused(bad: object) -> None:
+    with pytest.raises(ValidationError, match="rate"):
+        RateLimiter(bad)  # type: ignore[arg-type]
+
+
+def test_the_pacer_protocol_is_any_async_wait() -> None:
+    class Remote:
+        async def wait(self) -> None:
+            return None
+
+    assert isinstance(RateLimiter(5), Pacer)
+    assert isinstance(Remote(), Pacer)
+    assert not isinstance(object(), Pacer)
