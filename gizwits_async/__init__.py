@@ -7,7 +7,7 @@
         devices = await session.bindings()
 """
 
-from .auth import MemoryTokenStore, TokenStore
+from .auth import LockingTokenStore, MemoryTokenStore, TokenStore
 from .automation_models import DeviceSchedule, Group, GroupChange, Scene, SceneStatus, SceneTask
 from .errors import (
     APIError,
@@ -24,6 +24,7 @@ from .errors import (
     SessionClosedError,
     ThrottledError,
     TokenError,
+    TokenStoreError,
     TransportError,
     UnexpectedError,
     ValidationError,
@@ -46,9 +47,11 @@ from .models import (
     User,
 )
 from .products import Datapoint, Product
+from .redis_limiter import RedisRateLimiter
 from .retry import RetryPolicy
 from .session import REGIONS, Session
 from .sharing_models import QrInvitation, Sharing, SharingStatus
+from .stores import FileTokenStore, RedisTokenStore
 from .throttling import Pacer, RateLimiter
 from .transport import Timeout
 
@@ -74,10 +77,12 @@ __all__ = [
     "DeviceOfflineError",
     "DeviceSchedule",
     "ErrorCode",
+    "FileTokenStore",
     "GizwitsError",
     "Group",
     "GroupChange",
     "Guest",
+    "LockingTokenStore",
     "MemoryTokenStore",
     "Outcome",
     "Pacer",
@@ -87,6 +92,8 @@ __all__ = [
     "QrInvitation",
     "RateLimiter",
     "RawRecord",
+    "RedisRateLimiter",
+    "RedisTokenStore",
     "RetryPolicy",
     "Scene",
     "SceneStatus",
@@ -104,6 +111,7 @@ __all__ = [
     "Token",
     "TokenError",
     "TokenStore",
+    "TokenStoreError",
     "TransportError",
     "UnexpectedError",
     "User",

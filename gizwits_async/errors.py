@@ -24,6 +24,7 @@ __all__ = [
     "SessionClosedError",
     "ThrottledError",
     "TokenError",
+    "TokenStoreError",
     "TransportError",
     "UnexpectedError",
     "ValidationError",
@@ -133,6 +134,10 @@ class TransportError(GizwitsError):
         super().__init__(message)
         self.sent = sent
         self.__cause__ = cause
+
+
+class TokenStoreError(GizwitsError):
+    """A token store cannot be used: its file or directory is missing rights, not ours, or not a plain file."""
 
 
 class SessionClosedError(GizwitsError):

@@ -71,6 +71,7 @@ REGIONS = {
 _UNTIL_REPLACED = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 
 
+
 def _json_encoder() -> Callable[[Any], str]:
     """One compact JSON encoder for every body.
 
@@ -128,6 +129,7 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         trust_env: bool = True,
         lang: str | None = "en",
         products: Iterable[Product] = (),
+        rate_limiter: Pacer | None = None,
     ) -> None:
         """Create a session; it opens its connection pool on first use.
 
@@ -141,6 +143,8 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         during which, after the server rejected the password, the session does not sign in again by itself.
         ``lang``: the user's language, sent with sign-ins and user creation (None: not sent).
         ``products``: datapoint schemas known in advance (no request needed), shared with `for_user` sessions.
+        ``rate_limiter``: paces every request of this session and its `for_user` sessions, retries included
+        (a `RedisRateLimiter` shares one budget between processes).
         """
         self.appid = check_header_value(appid, "appid")
         self.lang = None if lang is None else check_text(lang, "lang")
@@ -154,6 +158,7 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
                 raise ValidationError(f"retry must be a RetryPolicy or a number of attempts >= 1, got {retry!r}")
             retry = RetryPolicy(attempts=retry)
         self.retry = retry
+        self.rate_limiter = rate_limiter
         # Only the signature is kept: the secret itself is never sent, stored or shown.
         self._app_signature = (
             hashlib.md5((self.appid + check_text(app_secret, "app_secret")).encode(), usedforsecurity=False)
@@ -274,6 +279,8 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
             headers, credential = ready if ready is not None else await self._headers(call.auth)
             if pace is not None:
                 await pace.wait()
+            if self.rate_limiter is not None:
+                await self.rate_limiter.wait()
             sent += 1
             error: TransportError | APIError
             if slots is not None:
