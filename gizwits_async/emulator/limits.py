@@ -79,8 +79,10 @@ def with_header_deadline(protocol: type[Any], timeout: float) -> type[Any]:
 
         def data_received(self, data: bytes) -> None:
             super().data_received(data)
-            # uvicorn starts a new request cycle once a request's headers are complete.
-            if self._deadline is not None and self.cycle is not self._waiting_after:
+            # uvicorn starts a new request cycle once a request's headers are complete, or hands the connection
+            # to another protocol (a WebSocket upgrade).
+            if self._deadline is not None and (
+                    self.cycle is not self._waiting_after or self.transport.get_protocol() is not self):
                 self._disarm()
 
         def on_response_complete(self) -> None:
