@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 import pytest_asyncio
@@ -160,3 +161,14 @@ def test_tokens_are_capped_per_user_and_forgotten_after_expiry() -> None:
     state.login("demo", "demo-password")
     assert len(state.tokens) == 1
     assert state.revoke_tokens("demo") == 1 and state.tokens == {}
+
+
+async def test_the_header_deadline_leaves_an_upgraded_websocket_alone() -> None:
+    emulator = make_emulator(header_timeout=0.2)
+    async with emulator.serve() as url, aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(url + "/ws/app/v1")
+        await asyncio.sleep(0.6)  # three header deadlines
+        await ws.send_str(json.dumps({"cmd": "ping"}))
+        answer = await ws.receive(timeout=5)
+        assert answer.type is aiohttp.WSMsgType.TEXT  # still open: the deadline ended with the upgrade
+        await ws.close()
