@@ -15,6 +15,7 @@ import re
 import ssl
 import zlib
 from collections import deque
+from typing import cast
 from urllib.parse import quote, urlsplit
 
 import httptools
@@ -62,11 +63,12 @@ class _Connection(asyncio.Protocol):
 
     def __init__(self, limit: int) -> None:
         self.parser = httptools.HttpResponseParser(self)
-        self.transport: asyncio.Transport | None = None
+        self.transport: asyncio.Transport
         self.limit = limit
         self.waiter: asyncio.Future[None] | None = None
         self.lost = False
         self.keep_alive = False
+        self.deadline = 0.0  # the loop time by which the answer must be complete
         self._reset()
 
     def _reset(self) -> None:
@@ -78,7 +80,6 @@ class _Connection(asyncio.Protocol):
 
     def request(self, data: bytes) -> asyncio.Future[None]:
         """Send ``data`` (a whole request); the future resolves once the whole answer has arrived."""
-        assert self.transport is not None
         self._reset()
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(data)
@@ -95,14 +96,12 @@ class _Connection(asyncio.Protocol):
         self.lost = True
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_exception(exc)
-        if self.transport is not None:
-            self.transport.abort()
+        self.transport.abort()
 
     # -- asyncio.Protocol -----------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are not asyncio.Transport
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
@@ -182,6 +181,10 @@ class FastTransport:
         self._open = 0  # connections open or being opened
         self._leases = 0
         self._closing = False
+        self._seconds = timeout.request
+        #: How often the sweeper looks for requests past their deadline: a tenth of the timeout, at most 1 s.
+        self._sweep_every = 0.0 if timeout.request is None else min(timeout.request / 10, 1.0)
+        self._sweeper: asyncio.TimerHandle | None = None
 
     async def send(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> Response:
         """Send the request and read the whole answer; socket, TLS, protocol and size errors become
@@ -189,10 +192,15 @@ class FastTransport:
         data = self._request(method, path, headers, body)
         self._leases += 1
         try:
-            connection = await self._acquire(method, path)
+            connection = self._idle.pop() if self._idle and not self._closing else None
+            if connection is None or connection.lost:
+                if connection is not None:
+                    self._forget(connection)
+                connection = await self._acquire(method, path)
             try:
-                status, raw, encoding = await self._exchange(connection, data)
-                answer = Response(status, decode_body(raw, encoding, self._max_answer))
+                await self._started(connection, data)
+                status, raw, encoding = connection.answer()
+                answer = Response(status, decode_body(raw, encoding, self._max_answer) if encoding else raw)
             except BaseException as exc:
                 connection.fail(exc)
                 self._discard(connection)
@@ -203,6 +211,32 @@ class FastTransport:
             return answer
         finally:
             self._leases -= 1
+
+    def _started(self, connection: _Connection, data: bytes) -> asyncio.Future[None]:
+        """Send ``data`` on ``connection`` under the request timeout; the future resolves with the answer.
+
+        One sweeping timer per pool fails the connections past their deadline (to within a tenth of the
+        timeout, at most 1 s late): a timer per request cost more than the rest of the transport's work.
+        """
+        waiter = connection.request(data)
+        if self._seconds is not None:
+            loop = asyncio.get_running_loop()
+            connection.deadline = loop.time() + self._seconds
+            if self._sweeper is None:
+                self._sweeper = loop.call_later(self._sweep_every, self._sweep)
+        return waiter
+
+    def _sweep(self) -> None:
+        loop = asyncio.get_running_loop()
+        now, busy = loop.time(), False
+        for connection in self._all:
+            waiter = connection.waiter
+            if waiter is not None and not waiter.done():
+                if connection.deadline <= now:
+                    connection.fail(TimeoutError())
+                else:
+                    busy = True
+        self._sweeper = loop.call_later(self._sweep_every, self._sweep) if busy else None
 
     def _request(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> bytes:
         if not path.startswith("/"):
@@ -225,18 +259,6 @@ class FastTransport:
                 raise ValidationError(f"header {name!r:.40} or its value is not visible ASCII on one line")
             lines.append(f"{name}: {value}\r\n")
         return self._common + "".join(lines).encode("ascii")
-
-    async def _exchange(self, connection: _Connection, data: bytes) -> tuple[int, bytes, bytes]:
-        waiter = connection.request(data)
-        seconds = self.timeout.request
-        timer = None if seconds is None else asyncio.get_running_loop().call_later(
-            seconds, connection.fail, TimeoutError())
-        try:
-            await waiter
-        finally:
-            if timer is not None:
-                timer.cancel()
-        return connection.answer()
 
     # -- the pool -------------------------------------------------------------------------------------
 
@@ -329,6 +351,9 @@ class FastTransport:
         """Close every connection; requests in flight or waiting for a connection fail with `TransportError`."""
         self._closing = True
         self._idle = []
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         for connection in list(self._all):
             connection.fail(ConnectionResetError("the pool was closed"))
         while self._waiters:
