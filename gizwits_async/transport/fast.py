@@ -32,6 +32,8 @@ MAX_ANSWER = 32 * 1024 * 1024
 _UNSAFE = re.compile(r"[^\x20-\x7e]|^ | $")
 #: What a request path may carry as it is; anything else is percent-encoded (UTF-8), as browsers and yarl do.
 _PATH_SAFE = "/?&=%:@!$'()*+,;~-._"
+#: The lengths of the headers read: Content-Encoding, Content-Length, Transfer-Encoding.
+_WATCHED_LENGTHS = frozenset((16, 14, 17))
 _WBITS = {b"gzip": 16 + zlib.MAX_WBITS, b"x-gzip": 16 + zlib.MAX_WBITS, b"deflate": zlib.MAX_WBITS}
 
 
@@ -128,6 +130,8 @@ class _Connection(asyncio.Protocol):
     # -- httptools callbacks --------------------------------------------------------------------------
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if len(name) not in _WATCHED_LENGTHS:  # most headers, skipped without lower-casing them
+            return
         name = name.lower()
         if name == b"content-encoding":
             self.encoding = value.strip().lower()
