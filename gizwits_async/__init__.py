@@ -7,7 +7,7 @@
         devices = await session.bindings()
 """
 
-from .auth import MemoryTokenStore, TokenStore
+from .auth import LockingTokenStore, MemoryTokenStore, TokenStore
 from .automation_models import DeviceSchedule, Group, GroupChange, Scene, SceneStatus, SceneTask
 from .errors import (
     APIError,
@@ -24,7 +24,9 @@ from .errors import (
     SessionClosedError,
     ThrottledError,
     TokenError,
+    TokenStoreError,
     TransportError,
+    UnexpectedError,
     ValidationError,
 )
 from .fanout import BulkError, BulkReport, Outcome, Progress
@@ -45,9 +47,22 @@ from .models import (
     User,
 )
 from .products import Datapoint, Product
+from .push import (
+    AttrsEvent,
+    BindingEvent,
+    ConnectionEvent,
+    OnlineEvent,
+    Push,
+    PushEvent,
+    PushStats,
+    RawEvent,
+    SubscribeResult,
+)
+from .redis_limiter import RedisRateLimiter
 from .retry import RetryPolicy
 from .session import REGIONS, Session
 from .sharing_models import QrInvitation, Sharing, SharingStatus
+from .stores import FileTokenStore, RedisTokenStore
 from .throttling import Pacer, RateLimiter
 from .transport import Timeout
 
@@ -58,12 +73,15 @@ __all__ = [
     "APIError",
     "AppToken",
     "AttrInvalidError",
+    "AttrsEvent",
     "AuthenticationError",
     "BindRequest",
     "BindResult",
+    "BindingEvent",
     "BulkError",
     "BulkReport",
     "Captcha",
+    "ConnectionEvent",
     "Datapoint",
     "Device",
     "DeviceData",
@@ -73,19 +91,28 @@ __all__ = [
     "DeviceOfflineError",
     "DeviceSchedule",
     "ErrorCode",
+    "FileTokenStore",
     "GizwitsError",
     "Group",
     "GroupChange",
     "Guest",
+    "LockingTokenStore",
     "MemoryTokenStore",
+    "OnlineEvent",
     "Outcome",
     "Pacer",
     "PermissionDeniedError",
     "Product",
     "Progress",
+    "Push",
+    "PushEvent",
+    "PushStats",
     "QrInvitation",
     "RateLimiter",
+    "RawEvent",
     "RawRecord",
+    "RedisRateLimiter",
+    "RedisTokenStore",
     "RetryPolicy",
     "Scene",
     "SceneStatus",
@@ -98,12 +125,15 @@ __all__ = [
     "SessionClosedError",
     "Sharing",
     "SharingStatus",
+    "SubscribeResult",
     "ThrottledError",
     "Timeout",
     "Token",
     "TokenError",
     "TokenStore",
+    "TokenStoreError",
     "TransportError",
+    "UnexpectedError",
     "User",
     "ValidationError",
     "__version__",

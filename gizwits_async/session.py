@@ -49,10 +49,11 @@ from .group_fanout import GroupFanoutAPI
 from .log import logger, redacted_headers
 from .models import AppToken, Token
 from .products import Product
+from .push.api import PushAPI
 from .retry import RetryPolicy, backoff, should_retry
 from .throttling import Pacer
 from .transport import Response, Timeout, Transport, TransportName, Verify, make_timeout, make_transport
-from .validation import check_text
+from .validation import check_choice, check_header_value, check_int, check_non_negative, check_text
 
 if TYPE_CHECKING:
     import httpx
@@ -69,6 +70,7 @@ REGIONS = {
 }
 
 _UNTIL_REPLACED = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
 
 
 def _json_encoder() -> Callable[[Any], str]:
@@ -90,11 +92,9 @@ _encode_json = _json_encoder()
 
 def _resolve_base_url(region: str, base_url: str | None) -> str:
     if base_url is None:
-        if region not in REGIONS:
-            raise ValidationError(f"region must be one of {', '.join(REGIONS)}, got {region!r}")
-        return REGIONS[region]
+        return REGIONS[check_choice(region, frozenset(REGIONS), "region")]
     try:
-        url = URL(check_text(base_url, "base_url"))
+        url = URL(check_header_value(base_url, "base_url"))
     except ValueError:
         url = URL()
     # http:// is allowed because it was asked for explicitly (the emulator on loopback); the default is https.
@@ -104,7 +104,8 @@ def _resolve_base_url(region: str, base_url: str | None) -> str:
 
 
 class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, BindingAPI, HistoryAPI, ControlAPI,
-              SchedulerAPI, SharingAPI, DeviceSchedulesAPI, ScenesAPI, GroupFanoutAPI, FanoutAPI, ProductsAPI):
+              SchedulerAPI, SharingAPI, DeviceSchedulesAPI, ScenesAPI, GroupFanoutAPI, FanoutAPI, ProductsAPI,
+              PushAPI):
     """An async client of the Gizwits Open API for one application (``appid``).
 
     Safe to share between the tasks of one event loop. Use ``async with Session(...)`` or call `aclose`.
@@ -130,6 +131,7 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         trust_env: bool = True,
         lang: str | None = "en",
         products: Iterable[Product] = (),
+        rate_limiter: Pacer | None = None,
         transport: TransportName | None = None,
     ) -> None:
         """Create a session; it opens its connection pool on first use.
@@ -144,16 +146,16 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         during which, after the server rejected the password, the session does not sign in again by itself.
         ``lang``: the user's language, sent with sign-ins and user creation (None: not sent).
         ``products``: datapoint schemas known in advance (no request needed), shared with `for_user` sessions.
+        ``rate_limiter``: paces every request of this session and its `for_user` sessions, retries included
+        (a `RedisRateLimiter` shares one budget between processes).
         ``transport``: the session's own pool without a ``client``: "aiohttp" (the default) or "fast" (HTTP/1.1
         on asyncio parsed by httptools, the ``fast`` extra: a third of the CPU per request; the aiohttp pool
         stands in where the environment names a proxy).
         """
-        self.appid = check_text(appid, "appid")
+        self.appid = check_header_value(appid, "appid")
         self.lang = None if lang is None else check_text(lang, "lang")
         self.base_url = _resolve_base_url(region, base_url)
-        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or max_concurrency < 1:
-            raise ValidationError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
-        self.max_concurrency = max_concurrency
+        self.max_concurrency = check_int(max_concurrency, "max_concurrency", minimum=1)
         self.timeout = make_timeout(timeout)
         if retry is None:
             retry = RetryPolicy()
@@ -162,17 +164,21 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
                 raise ValidationError(f"retry must be a RetryPolicy or a number of attempts >= 1, got {retry!r}")
             retry = RetryPolicy(attempts=retry)
         self.retry = retry
+        self.rate_limiter = rate_limiter
         # Only the signature is kept: the secret itself is never sent, stored or shown.
         self._app_signature = (
-            hashlib.md5((self.appid + app_secret).encode(), usedforsecurity=False).hexdigest()
-            if app_secret else None
+            hashlib.md5((self.appid + check_text(app_secret, "app_secret")).encode(), usedforsecurity=False)
+            .hexdigest() if app_secret is not None else None
         )
+        if token_store is not None and not isinstance(token_store, TokenStore):
+            raise ValidationError(f"token_store must have async load() and save(), got a {type(token_store).__name__}")
         self._transport: Transport = make_transport(
             client, base_url=self.base_url, timeout=self.timeout, pool_size=max_concurrency, verify=verify,
             trust_env=trust_env, transport=transport,
         )
         self._owns_transport = client is None
-        self._auth = TokenManager(token_store or MemoryTokenStore(), login_backoff=login_backoff)
+        self._auth = TokenManager(token_store or MemoryTokenStore(),
+                                  login_backoff=check_non_negative(login_backoff, "login_backoff"))
         self._app_tokens = AppTokenCache(self._request_app_token)
         self._base_headers = {"X-Gizwits-Application-Id": self.appid, "Content-Type": "application/json"}
         self._user_headers_cache: tuple[Token | None, dict[str, str]] = (None, self._base_headers)
@@ -226,9 +232,13 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         ``token`` is a `Token` or ``(token_str, uid)``. Closing it closes nothing shared. It renews itself
         only if it is given a way to (a login call on it); otherwise a rejected token raises `TokenError`.
         """
-        if not isinstance(token, Token):
+        if isinstance(token, Token):
+            check_header_value(token.token, "token")
+        elif isinstance(token, tuple) and len(token) == 2:
             value, uid = token
-            token = Token(check_text(uid, "uid"), check_text(value, "token"), _UNTIL_REPLACED)
+            token = Token(check_header_value(uid, "uid"), check_header_value(value, "token"), _UNTIL_REPLACED)
+        else:
+            raise ValidationError(f"token must be a Token or a (token, uid) pair, got a {type(token).__name__}")
         child = copy.copy(self)
         child._auth = TokenManager(MemoryTokenStore(token), login_backoff=self._auth.login_backoff)
         child._auth.adopt(token)
@@ -275,6 +285,8 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
             headers, credential = ready if ready is not None else await self._headers(call.auth)
             if pace is not None:
                 await pace.wait()
+            if self.rate_limiter is not None:
+                await self.rate_limiter.wait()
             sent += 1
             error: TransportError | APIError
             if slots is not None:

@@ -22,7 +22,7 @@ import gizwits_async as gizwits
 from gizwits_async.emulator import Emulator, EmulatorConfig, FakeClock
 from gizwits_async.transport import choice
 
-pytest_plugins = ["gizwits_async.emulator.pytest_plugin"]
+pytest_plugins = ["gizwits_async.emulator.pytest_plugin", "redis_server"]
 
 
 @pytest.fixture(autouse=True)

@@ -18,13 +18,15 @@ from .errors import ApiError
 from .faults import Faults, RateLimiter
 from .history import HistoryRoutes
 from .household_routes import HouseholdRoutes
+from .limits import Rejected, check_depth, read_body
 from .outside import OutsideControls
 from .profiles import Profiles, is_profile_update
 from .records import Endpoint, endpoint_of
-from .routing import JSON, Call, Receive, Reply, Route, Router, Scope, Send, lifespan, read_body, send_response
+from .routing import JSON, Call, Receive, Reply, Route, Router, Scope, Send, lifespan, send_response
 from .scheduler import parse_schedule
 from .state import State, User, iso_millis
 from .stats import Stats
+from .ws import PushServer
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +81,11 @@ def _users_put_id(call: Call) -> str:
 class EmulatorApp:
     """The ASGI application over a State, with the Faults knobs and Stats counters."""
 
-    def __init__(self, state: State, faults: Faults, stats: Stats) -> None:
+    def __init__(self, state: State, faults: Faults, stats: Stats, push: PushServer | None = None) -> None:
         self.state = state
         self.faults = faults
         self.stats = stats
+        self.push = push
         self._limiter = RateLimiter()
         self.profiles = Profiles()
         self.router = Router(
@@ -133,9 +136,17 @@ class EmulatorApp:
         if scope["type"] == "lifespan":
             await lifespan(receive, send)
             return
+        if scope["type"] == "websocket" and self.push is not None:
+            await self.push(scope, receive, send)
+            return
         if scope["type"] != "http":
             return
-        body = await read_body(receive)
+        try:
+            body = await self._read(scope, receive)
+        except Rejected as refusal:
+            self.stats.requests["?"] += 1
+            await send_response(send, refusal.status, json.dumps(refusal.body()).encode())
+            return
         route, params, known = self.router.match(scope["method"], scope["path"])
         if route is None:
             # What a generic web server answers: no Gizwits code for a route that does not exist.
@@ -171,6 +182,13 @@ class EmulatorApp:
             if raw and faults.roll(faults.malformed_rate):
                 raw = raw[: len(raw) // 2]
         await self._finish(send, call, status, raw, content_type)
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes:
+        config = self.state.config
+        declared = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-length"), None)
+        body = await read_body(receive, declared, max_body=config.max_body, idle_timeout=config.idle_timeout)
+        check_depth(body, config.max_json_depth)
+        return body
 
     def _record(self, call: Call) -> None:
         stats = self.stats

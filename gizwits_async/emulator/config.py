@@ -59,10 +59,23 @@ class EmulatorConfig:
     #: The push address device records carry; None: where the emulator serves (its host, its port).
     m2m_host: str | None = None
     m2m_port: int | None = None
+    #: How many ports the push endpoint listens on when served (the REST port and more): devices are spread
+    #: over them, as the real service spreads them over m2m hosts, so a client needs one socket per port.
+    push_ports: int = 2
     appids: tuple[str, ...] = ()
     any_appid: bool = False
     users: tuple[SeedUser, ...] = ()
     content_type: str = "json"
+    #: Live tokens one user may hold; issuing one more revokes the oldest.
+    max_tokens_per_user: int = 100
+    #: Seconds an expired token is still recognised (answered 9006, not 9004) before it is forgotten.
+    expired_token_grace: float = 3600
+    #: Largest request body in bytes (a bigger one is answered 413) and deepest JSON nesting (else 400).
+    max_body: int = 1024 * 1024
+    max_json_depth: int = 64
+    #: Wall-clock seconds a client has to finish a request's headers, and to send the next body chunk.
+    header_timeout: float = 10.0
+    idle_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         if self.content_type not in CONTENT_TYPES:

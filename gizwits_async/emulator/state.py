@@ -10,7 +10,7 @@ import hashlib
 import heapq
 import random
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -106,6 +106,8 @@ class Device:
     gw_did: str | None = None
     is_low_power: bool = False
     sleep_duration: int = 0
+    #: Which of the push endpoint's ports serves the device (devices are spread over them in turn).
+    push_slot: int = 0
 
 
 class State:
@@ -120,12 +122,19 @@ class State:
         self.devices: dict[str, Device] = {}
         self.users: dict[str, User] = {}
         self.tokens: dict[str, Token] = {}
+        self._user_tokens: dict[str, dict[str, Token]] = {}  # uid -> its tokens, oldest first
+        self._next_sweep = 0.0
         self.app_tokens: dict[str, float] = {}
         self.captchas: set[str] = set()
         self.sms_codes: dict[str, tuple[str, float]] = {}  # phone -> (code, expires at)
         self.schedules: dict[str, Schedule] = {}
         self._due: list[tuple[float, int, str]] = []  # heap of (due, sequence, schedule id)
         self._sequence = 0
+        #: Called with (did, what, value) after a device changed: "attrs" (the changed values), "online" (bool),
+        #: "bound" ((uid, bool)). The push endpoint listens here.
+        self.listeners: list[Callable[[str, str, Any], None]] = []
+        #: The ports the emulator serves on (set when it is served): devices' push addresses spread over them.
+        self.push_ports: list[int] = []
         self.timers = Timers()  # the later work of device tasks and scenes
         self.sharing = SharingDesk(self)
         self.groups = GroupBook(self)
@@ -161,10 +170,37 @@ class State:
         return user
 
     def issue_token(self, user: User) -> Token:
-        """A fresh token for `user`, valid for the configured lifetime."""
-        token = Token(self._hex(), user.uid, self.clock.now() + self.config.token_ttl)
+        """A fresh token for `user`, valid for the configured lifetime.
+
+        Memory stays bounded: tokens expired for longer than `expired_token_grace` are forgotten, and a user
+        holding `max_tokens_per_user` live tokens loses the oldest one.
+        """
+        now = self.clock.now()
+        self._forget_expired(now)
+        mine = self._user_tokens.setdefault(user.uid, {})
+        live = [value for value, held in mine.items() if held.expire_at > now]
+        for value in live[: max(0, len(live) - self.config.max_tokens_per_user + 1)]:
+            self._forget(value)
+        token = Token(self._hex(), user.uid, now + self.config.token_ttl)
         self.tokens[token.token] = token
+        mine[token.token] = token
         return token
+
+    def _forget_expired(self, now: float) -> None:
+        """Forget the tokens expired for longer than the grace period (all of them at most once a period)."""
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + self.config.expired_token_grace
+        cutoff = now - self.config.expired_token_grace
+        for value in [value for value, token in self.tokens.items() if token.expire_at <= cutoff]:
+            self._forget(value)
+
+    def _forget(self, value: str) -> None:
+        token = self.tokens.pop(value)
+        mine = self._user_tokens[token.uid]
+        del mine[value]
+        if not mine:
+            del self._user_tokens[token.uid]
 
     def user_for_token(self, value: str | None) -> User:
         """The user a token belongs to: 9004 when unknown or revoked, 9006 when expired."""
@@ -325,14 +361,31 @@ class State:
         now = self.clock.now()
         if now < device.next_drift or not device.online:
             return
+        changed = {}
         for dp in self.products[device.product_key].datapoints.values():
             if not dp.writable and dp.type in ("uint8", "uint16", "uint32"):
-                device.attrs[dp.name] = dp.nudged(device.attrs[dp.name], self.rng.choice((-1, 1)))
+                changed[dp.name] = dp.nudged(device.attrs[dp.name], self.rng.choice((-1, 1)))
+        device.attrs.update(changed)
+        self.history.report(device.did, changed, now)
         device.updated_at = int(now)
         device.next_drift = now + self.config.drift_interval
+        self._tell(device.did, "attrs", changed)
+
+    def drift_devices(self, dids: Iterable[str]) -> None:
+        """Let those of ``dids`` that drift and are due do so now (the push endpoint's ticker calls this)."""
+        for did in dids:
+            device = self.devices.get(did)
+            if device is not None and device.drift:
+                self._drift(device)
+
+    def _tell(self, did: str, what: str, value: Any) -> None:
+        for listener in self.listeners:
+            listener(did, what, value)
 
     def _record(self, device: Device, binding: Binding, endpoint: Endpoint) -> dict[str, Any]:
         name = self.product_names.get(device.product_key, device.product_key)
+        if endpoint.port in self.push_ports:  # reached on one of the served ports: spread devices over them
+            endpoint = Endpoint(endpoint.host, self.push_ports[device.push_slot % len(self.push_ports)])
         return device_record(device, binding, name, endpoint)
 
     def list_bindings(
@@ -379,6 +432,7 @@ class State:
             user.bindings[did] = Binding(remark, device.alias)
             self.sharing.bound(user, did)
             result["success"].append(did)
+            self._tell(did, "bound", (user.uid, True))
         return result
 
     def unbind_devices(self, user: User, dids: Iterable[str]) -> dict[str, list[str]]:
@@ -389,6 +443,8 @@ class State:
             if bound:
                 self.sharing.unbound(user, did)
             result["success" if bound else "failed"].append(did)
+            if bound:
+                self._tell(did, "bound", (user.uid, False))
         return result
 
     def _controllable(self, user: User, did: str) -> Device:
@@ -406,6 +462,7 @@ class State:
         device.attrs.update(checked)
         device.updated_at = int(self.clock.now() if at is None else at)
         device.commands += 1
+        self._tell(did, "attrs", checked)
         self.history.control(did, user.uid, attrs, self.clock.now() if at is None else at)
 
     def control_raw(self, user: User, did: str, raw: list[int]) -> None:
@@ -538,6 +595,7 @@ class State:
             next_drift=self.clock.now() + self.config.drift_interval,
             alias=alias,
             state_last_timestamp=int(self.clock.now()),
+            push_slot=len(self.devices),
         )
         self.devices[device.did] = device
         return device
@@ -548,29 +606,37 @@ class State:
         binding = Binding(remark, device.alias if dev_alias is None else dev_alias)
         user = self.user(username)
         user.bindings[did] = binding
+        self._tell(did, "bound", (user.uid, True))
         self.sharing.bound(user, did)
         return binding
 
     def set_online(self, did: str, online: bool) -> None:
         """Bring a device on or off line; a device coming online for the first time reports."""
         device = self.device(did)
-        if device.online != online:
+        changed = device.online != online
+        if changed:
             device.state_last_timestamp = int(self.clock.now())
             self.history.online(did, online, self.clock.now())
         device.online = online
         if online and not device.updated_at:
             device.updated_at = int(self.clock.now())
+        if changed:
+            self._tell(did, "online", online)
 
     def report(self, did: str, attrs: dict[str, Any]) -> dict[str, Any]:
-        """The device reports these values (read-only datapoints too), as if it sent them now; 9025 for a value
-        that is not one of its product's. Returns its attrs."""
+        """The device reports these values (read-only datapoints too), as if it sent them now: its latest data,
+        its history and the push sockets watching it see them. 9025 for a value that is not one of its product's.
+        Returns its attrs."""
         device = self.device(did)
         datapoints = self.products[device.product_key].datapoints
-        for name, value in attrs.items():
-            if name not in datapoints:
-                raise ApiError(9025, f"{name}: no such datapoint")
-            device.attrs[name] = datapoints[name].check(value)
-        device.updated_at = int(self.clock.now())
+        if any(name not in datapoints for name in attrs):
+            raise ApiError(9025, f"{sorted(set(attrs) - set(datapoints))}: no such datapoint")
+        checked = {name: datapoints[name].check(value) for name, value in attrs.items()}
+        now = self.clock.now()
+        device.attrs.update(checked)
+        device.updated_at = int(now)
+        self.history.report(did, checked, now)
+        self._tell(did, "attrs", checked)
         return device.attrs
 
     def set_disabled(self, did: str, disabled: bool) -> None:
@@ -579,10 +645,9 @@ class State:
 
     def revoke_tokens(self, user: str) -> int:
         """Revoke every token of the user (username or uid); their calls then get 9004. Returns how many."""
-        uid = self.user(user).uid
-        dead = [value for value, token in self.tokens.items() if token.uid == uid]
+        dead = list(self._user_tokens.get(self.user(user).uid, ()))
         for value in dead:
-            del self.tokens[value]
+            self._forget(value)
         return len(dead)
 
     def change_password(self, username: str, new_password: str) -> None:

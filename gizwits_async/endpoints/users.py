@@ -9,10 +9,9 @@ import datetime as dt
 import functools
 
 from ..auth import Renewer
-from ..errors import ValidationError
 from ..models import Token, updated_at_from_wire
 from ..retry import Idempotency
-from ..validation import OAUTH_SOURCES, check_text
+from ..validation import OAUTH_SOURCES, check_choice, check_text
 from ._base import Auth, Call, Endpoints
 
 _USERS = "/app/users"
@@ -63,6 +62,17 @@ class UsersAPI(Endpoints):
         call = _login_call(username, password, self.lang)
         return await self._sign_in(call, call)
 
+    async def ensure_login(self, username: str, password: str) -> Token:
+        """Sign in only when needed: keep the usable token, else adopt the token store's, else POST /app/login.
+
+        With a store that has a lock (`RedisTokenStore`, `FileTokenStore`), the check and the login run under
+        it, so many processes starting together sign in once. Renewals later use these credentials.
+        """
+        call = _login_call(username, password, self.lang)
+        await self.open()
+        renewer, login_name = self._renewal(call)
+        return await self._auth.ensure(renewer, login_name)
+
     async def login_anonymous(self, phone_id: str) -> Token:
         """POST /app/users: sign in as the anonymous user of ``phone_id`` (any stable id), creating it if new."""
         body = _with_lang({"phone_id": check_text(phone_id, "phone_id")}, self.lang)
@@ -89,8 +99,7 @@ class UsersAPI(Endpoints):
 
     async def register_oauth(self, src: str, uid: str, token: str) -> Token:
         """POST /app/users: create (or find) the user of a Baidu, Sina or QQ OAuth identity and sign in as it."""
-        if src not in OAUTH_SOURCES:
-            raise ValidationError(f"src must be one of {', '.join(sorted(OAUTH_SOURCES))}, got {src!r}")
+        check_choice(src, OAUTH_SOURCES, "src")
         auth_data = {"src": src, "uid": check_text(uid, "uid"), "token": check_text(token, "token")}
         call = _register_call({"authData": auth_data}, self.lang)
         return await self._sign_in(call, call)
