@@ -4,10 +4,11 @@ the wall time in seconds. All of them send the same requests (same paths, header
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,20 @@ class Target:
 
 
 Client = Callable[[Target, str, int, int], Awaitable[float]]
+
+
+@contextlib.contextmanager
+def nginx_target(tls: bool) -> Iterator[Target]:
+    """nginx on loopback (0 ms; ``tls``: https with a certificate of a private CA the clients trust), 1,000 dids."""
+    import servers
+
+    dids = [f"did{i:05d}" for i in range(1000)]
+    if tls:
+        with servers.nginx_https([0]) as (urls, ca):
+            yield Target(urls[0], dids, ca=ca)
+    else:
+        with servers.nginx([0]) as urls:
+            yield Target(urls[0], dids)
 
 
 def _requests(kind: str, dids: list[str], n: int) -> list[tuple[str, str, bytes | None]]:

@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import clients  # noqa: E402
-import servers  # noqa: E402
 
 RUNNERS = {"raw aiohttp": clients.raw_aiohttp, "floor": clients.floor, "pyreqwest": clients.raw_pyreqwest,
            "Session": clients.session_aiohttp, "Session fast": clients.session_fast,
@@ -45,17 +42,6 @@ def instructions(target: clients.Target, runner: str, kind: str, n: int, concurr
     return int(found.group(1))
 
 
-@contextlib.contextmanager
-def target(tls: bool) -> Iterator[clients.Target]:
-    dids = [f"did{i:05d}" for i in range(1000)]
-    if tls:
-        with servers.nginx_https([0]) as (urls, ca):
-            yield clients.Target(urls[0], dids, ca=ca)
-    else:
-        with servers.nginx([0]) as urls:
-            yield clients.Target(urls[0], dids)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="CPU per request by instruction count (callgrind)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[50], help="requests in flight (default 50)")
@@ -64,7 +50,7 @@ def main() -> None:
     parser.add_argument("--runners", nargs="+", choices=list(RUNNERS), default=list(RUNNERS))
     parser.add_argument("--kinds", nargs="+", choices=("control", "latest"), default=["control", "latest"])
     args = parser.parse_args()
-    with target(args.tls) as server:
+    with clients.nginx_target(args.tls) as server:
         for concurrency in args.concurrency:
             small = max(500, concurrency)
             for kind in args.kinds:

@@ -15,15 +15,12 @@ import asyncio
 import resource
 import statistics
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import clients  # noqa: E402
-import servers  # noqa: E402
 
 CLIENTS = {"raw aiohttp": clients.raw_aiohttp, "floor (Protocol + httptools)": clients.floor,
            "pyreqwest 0.15": clients.raw_pyreqwest, "Session, aiohttp pool": clients.session_aiohttp,
@@ -49,17 +46,6 @@ def run_once(name: str, target: clients.Target, kind: str, n: int, concurrency: 
     return n / elapsed, (cpu_seconds() - before) / n * 1e6
 
 
-@contextmanager
-def target(tls: bool) -> Iterator[clients.Target]:
-    dids = [f"did{i:05d}" for i in range(1000)]
-    if tls:
-        with servers.nginx_https([0]) as (urls, ca):
-            yield clients.Target(urls[0], dids, ca=ca)
-    else:
-        with servers.nginx([0]) as urls:
-            yield clients.Target(urls[0], dids)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--tls", action="store_true")
@@ -72,7 +58,7 @@ def main() -> None:
     names = list(CLIENTS)
     print("| scheme, loop | kind | C | client | req/s | x raw aiohttp | CPU µs/request | x raw aiohttp | runs |")
     print("|---|---|---|---|---|---|---|---|---|", flush=True)
-    with target(args.tls) as server:
+    with clients.nginx_target(args.tls) as server:
         for concurrency in args.concurrency:
             for kind in args.kinds:
                 runs: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
