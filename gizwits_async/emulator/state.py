@@ -624,15 +624,19 @@ class State:
             self._tell(did, "online", online)
 
     def report(self, did: str, attrs: dict[str, Any]) -> dict[str, Any]:
-        """The device reports these values (read-only datapoints too), as if it sent them now; 9025 for a value
-        that is not one of its product's. Returns its attrs."""
+        """The device reports these values (read-only datapoints too), as if it sent them now: its latest data,
+        its history and the push sockets watching it see them. 9025 for a value that is not one of its product's.
+        Returns its attrs."""
         device = self.device(did)
         datapoints = self.products[device.product_key].datapoints
-        for name, value in attrs.items():
-            if name not in datapoints:
-                raise ApiError(9025, f"{name}: no such datapoint")
-            device.attrs[name] = datapoints[name].check(value)
-        device.updated_at = int(self.clock.now())
+        if any(name not in datapoints for name in attrs):
+            raise ApiError(9025, f"{sorted(set(attrs) - set(datapoints))}: no such datapoint")
+        checked = {name: datapoints[name].check(value) for name, value in attrs.items()}
+        now = self.clock.now()
+        device.attrs.update(checked)
+        device.updated_at = int(now)
+        self.history.report(did, checked, now)
+        self._tell(did, "attrs", checked)
         return device.attrs
 
     def set_disabled(self, did: str, disabled: bool) -> None:
