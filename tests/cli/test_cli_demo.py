@@ -22,6 +22,7 @@ def test_demo_runs_end_to_end() -> None:
     out = result.stdout
     for line in ("sign up, log in", "bind ", "100 devices in 1 batches", "99 ok, 1 failed (1 x 9042 DEVICE_OFFLINE)",
                  "99 devices report the values sent", "Changes seen by polling", "run 'succeed', 3/3 off",
+                 "99 changes all seen by push", "99 changes all seen by polling every 1 s",
                  "Summary", "total (wall clock)"):
         assert line in out, line
 
@@ -32,7 +33,8 @@ def test_demo_json_summary() -> None:
     summary = json.loads(result.stdout)
     assert summary["devices"] == 20 and summary["requests"] > 40
     assert [s["name"] for s in summary["steps"]] == [
-        "sign up, log in", "bind", "list bindings", "bulk control", "read back", "poll", "schedule"]
+        "sign up, log in", "bind", "list bindings", "bulk control", "read back", "poll", "watch by push",
+        "same by polling", "schedule"]
 
 
 def test_emulator_command_serves_and_prints_its_url() -> None:
