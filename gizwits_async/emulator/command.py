@@ -82,11 +82,13 @@ def _appids(config: EmulatorConfig) -> str:
               help="Those pages as HTML or plain text.")
 @click.option("--drop-rate", type=_RATE, default=0.0, help="Probability of a dropped connection.")
 @click.option("--malformed-rate", type=_RATE, default=0.0, help="Probability of truncated JSON.")
+@click.option("--push-ports", type=click.IntRange(1, 16), default=EmulatorConfig.push_ports, show_default=True,
+              help="Ports the push endpoint (/ws/app/v1) listens on, --port first; devices are spread over them.")
 def emulator(
     host: str, port: int, appids: tuple[str, ...], any_appid: bool, devices: int, users: tuple[SeedUser, ...],
     product_file: str | None, content_type: str, seed: int, token_ttl: float, drift: bool, fake_clock: bool,
     offline: int, latency_ms: float, jitter_ms: float, rate_limit: float | None, error_rate: float,
-    error_statuses: tuple[int, ...], error_page: str, drop_rate: float, malformed_rate: float,
+    error_statuses: tuple[int, ...], error_page: str, drop_rate: float, malformed_rate: float, push_ports: int,
 ) -> None:
     """Serve an emulated Gizwits Open API until Ctrl-C.
 
@@ -95,7 +97,7 @@ def emulator(
     config = EmulatorConfig(
         appid=appids[0] if appids else EmulatorConfig.appid, appids=appids[1:], any_appid=any_appid,
         devices=devices, users=users, content_type=content_type, seed=seed, token_ttl=token_ttl, drift=drift,
-        product_file=product_file,
+        product_file=product_file, push_ports=push_ports,
     )
     faults = Faults(
         latency=latency_ms / 1000, jitter=jitter_ms / 1000, rate_limit=rate_limit, error_rate=error_rate,

@@ -69,3 +69,25 @@ def test_emulator_on_a_taken_port_is_one_line() -> None:
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == f"Error: cannot serve on 127.0.0.1:{port}"  # after uvicorn's
     assert "Traceback" not in result.output
+
+
+def test_emulator_command_serves_push_on_several_ports() -> None:
+    command = [sys.executable, "-c", "from gizwits_async.cli import main; main()", "emulator", "--port", "0",
+               "--devices", "6", "--push-ports", "3"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+                          ) as process:
+        assert process.stdout is not None
+        try:
+            base_url = process.stdout.readline().split()[4]
+            headers = {"X-Gizwits-Application-Id": "demo-appid"}
+            token = httpx.post(base_url + "/app/login", json={"username": "demo", "password": "demo-password"},
+                               headers=headers).json()["token"]
+            rows = httpx.get(base_url + "/app/bindings", headers={**headers, "X-Gizwits-User-token": token}
+                             ).json()["devices"]
+            ports = [row["ws_port"] for row in rows]
+            assert ports[0] == int(base_url.rsplit(":", 1)[1]) and len(set(ports)) == 3
+            assert httpx.get(base_url + "/_emulator/push").json()["sockets"] == 0
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(10)
+    assert process.returncode == 0
