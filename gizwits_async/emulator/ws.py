@@ -277,6 +277,8 @@ class PushServer:
             self._logged_in(sock, user, data)
 
     def _logged_in(self, sock: Socket, user: User, data: Message) -> None:
+        if sock not in self.sockets:
+            return  # closed while its login was delayed
         self.stats.logins += 1
         sock.logins += 1
         sock.user = user

@@ -7,8 +7,8 @@ the socket was down). One ping loop per socket, pinging every ``heartbeat`` seco
 received counts as a sign of life; silence longer than the declared interval means the socket is dead.
 After ``s2c_invalid_msg`` 1009/1003 (the server lost the session, the socket is still open) the connection logs in
 again on the same socket; a refused login renews the user token once (through the session's single-flight
-renewal) and tries again. Any other loss: reconnect after a growing, jittered delay (reset once a socket
-proves healthy by answering a ping).
+renewal) and tries again. Any other loss: reconnect after a growing, jittered delay (back to the first, 1-3 s by
+default, once a socket was logged in: refused or failing connections back off, a lost healthy one returns soon).
 """
 
 from __future__ import annotations
@@ -261,6 +261,7 @@ class Connection:
             await self._login_refused(ws)
             return
         self._logging_in = False
+        self._healthy = True  # the server took the login: a loss from now on is retried within 1-3 s
         self.owner.stats.logins += 1
         self._forget_requests()
         if self.wanted:
@@ -324,7 +325,7 @@ class Connection:
                 await ws.send_str(frames.read_frame(did))
 
     async def _on_pong(self, ws: aiohttp.ClientWebSocketResponse, frame: frames.Frame) -> None:
-        self._healthy = True
+        """The server answered a ping: nothing to do, receiving it already counted as a sign of life."""
 
     async def _on_invalid(self, ws: aiohttp.ClientWebSocketResponse, frame: frames.Frame) -> None:
         code = frames.error_code(frame.data)
