@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sections import write_section
 
 import gizwits_async as gizwits
 
-HERE = Path(__file__).resolve().parent
 SECTION = "## Push (emulator in its own process)"
 
 
@@ -256,16 +256,6 @@ def table(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
-def write(lines: list[str]) -> None:
-    path = HERE / "RESULTS.md"
-    text = path.read_text()
-    block = SECTION + "\n\n" + "\n".join(lines) + "\n"
-    start = text.find(SECTION)
-    if start < 0:
-        path.write_text(text.rstrip("\n") + "\n\n" + block)
-        return
-    end = text.find("\n## ", start + len(SECTION))
-    path.write_text(text[:start] + block + (text[end:] if end >= 0 else ""))
 
 
 def main() -> None:
@@ -297,7 +287,7 @@ def main() -> None:
         lines = table(figures)
         print("\n".join(lines))
         if args.write:
-            write(lines)
+            write_section(SECTION, lines)
 
 
 if __name__ == "__main__":
