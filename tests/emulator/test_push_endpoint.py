@@ -186,3 +186,25 @@ async def test_outside_controls_of_the_push_endpoint(emu: Emulator[FakeClock], c
         assert (await client.ws.receive(timeout=5)).type is aiohttp.WSMsgType.CLOSE
         with pytest.raises(aiohttp.WSServerHandshakeError):
             await connect()
+
+
+async def test_rate_knobs_and_frame_delay(emu: Emulator[FakeClock], connect: Any) -> None:
+    client = await connect()
+    await client.send("login_req", login_data(emu))
+    await client.recv()
+    emu.push.faults.frame_delay = 0.2
+    started = time.monotonic()
+    await client.send("ping")
+    assert await client.recv() == {"cmd": "pong"}
+    assert time.monotonic() - started >= 0.2
+    emu.push.faults.frame_delay = 0
+    emu.push.faults.expire_rate = 1.0  # the next frame loses the session
+    await client.send("ping")
+    assert (await client.recv())["data"]["error_code"] == 1009
+    await client.send("ping")
+    assert (await client.recv())["data"]["error_code"] == 1003  # not logged in: no expiry to roll
+    emu.push.faults.expire_rate = 0
+    emu.push.faults.drop_rate = 1.0  # the next frame closes the socket
+    await client.send("ping")
+    closing = await client.ws.receive(timeout=5)
+    assert closing.type is aiohttp.WSMsgType.CLOSE and client.ws.close_code == 1012
