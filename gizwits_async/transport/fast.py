@@ -1,11 +1,12 @@
 """The fast transport: HTTP/1.1 keep-alive connections on `asyncio.Protocol`, answers parsed by httptools.
 
 It sends what the Gizwits API needs and nothing more: one request with its whole body, one answer read whole
-(Content-Length, chunked or until close; gzip or deflate decoded; bounded in size), connections kept alive in a
-pool of at most ``pool_size``, TLS verified by Python's `ssl`. It refuses what that API never does: a 3xx is
-handed back as it is (no redirect followed), cookies are neither kept nor sent, bodies are bytes (no uploads, no
-streams), a protocol switch (101) is an error. It needs ``httptools`` (the ``fast`` extra). Where the environment
-names a proxy for the host, `make_transport` sends through the aiohttp pool instead.
+(Content-Length, chunked or until close; gzip or deflate decoded; at most ``max_answer`` bytes as sent and as
+decoded), connections kept alive in a pool of at most ``pool_size``, TLS verified by Python's `ssl`. It refuses
+what that API never does: a 3xx is handed back as it is (no redirect followed), cookies are neither kept nor
+sent, bodies are bytes (no uploads, no streams), a protocol switch (101) is an error. It needs ``httptools``
+(the ``fast`` extra). Where the environment names a proxy for the host, `make_transport` sends through the
+aiohttp pool instead.
 """
 
 from __future__ import annotations
@@ -21,13 +22,12 @@ from urllib.parse import quote, urlsplit
 import httptools
 
 from ..errors import TransportError, ValidationError
+from .aiohttp_base import DEFAULT_MAX_ANSWER
 from .aiohttp_pool import Verify, ssl_setting
 from .base import Response, Timeout, os_reason
 
-__all__ = ["MAX_ANSWER", "FastTransport", "decode_body"]
+__all__ = ["FastTransport", "decode_body"]
 
-#: The largest answer body read (compressed and decompressed), in bytes.
-MAX_ANSWER = 32 * 1024 * 1024
 #: Anything but visible ASCII in a header would let a value write its own header.
 _UNSAFE = re.compile(r"[^\x20-\x7e]|^ | $")
 #: What a request path may carry as it is; anything else is percent-encoded (UTF-8), as browsers and yarl do.
@@ -54,7 +54,7 @@ def decode_body(body: bytes, encoding: bytes, limit: int) -> bytes:
     except zlib.error as exc:
         raise AnswerError(f"the {encoding.decode()} body does not decode: {exc}") from None
     if len(data) > limit:
-        raise AnswerError(f"the decoded answer is larger than {limit} bytes")
+        raise AnswerError(f"answered more than {limit} bytes once decoded (max_answer_size)")
     if not decoder.eof:
         raise AnswerError(f"the {encoding.decode()} body is truncated")
     return data
@@ -145,7 +145,7 @@ class _Connection(asyncio.Protocol):
     def on_body(self, body: bytes) -> None:
         self.size += len(body)
         if self.size > self.limit:
-            self.fail(AnswerError(f"the answer is larger than {self.limit} bytes"))
+            self.fail(AnswerError(f"answered more than {self.limit} bytes (max_answer_size)"))
         else:
             self.chunks.append(body)
 
@@ -165,7 +165,7 @@ class FastTransport:
     """
 
     def __init__(self, *, base_url: str, timeout: Timeout, pool_size: int, verify: Verify = True,
-                 max_answer: int = MAX_ANSWER) -> None:
+                 max_answer: int = DEFAULT_MAX_ANSWER) -> None:
         url = urlsplit(base_url)
         if url.scheme not in ("http", "https") or not url.hostname:
             raise ValidationError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
