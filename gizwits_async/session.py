@@ -49,6 +49,7 @@ from .group_fanout import GroupFanoutAPI
 from .log import logger, redacted_headers
 from .models import AppToken, Token
 from .products import Product
+from .push.api import PushAPI
 from .retry import RetryPolicy, backoff, should_retry
 from .throttling import Pacer
 from .transport import Response, Timeout, Transport, Verify, make_timeout, make_transport
@@ -105,7 +106,8 @@ def _resolve_base_url(region: str, base_url: str | None) -> str:
 
 
 class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, BindingAPI, HistoryAPI, ControlAPI,
-              SchedulerAPI, SharingAPI, DeviceSchedulesAPI, ScenesAPI, GroupFanoutAPI, FanoutAPI, ProductsAPI):
+              SchedulerAPI, SharingAPI, DeviceSchedulesAPI, ScenesAPI, GroupFanoutAPI, FanoutAPI, ProductsAPI,
+              PushAPI):
     """An async client of the Gizwits Open API for one application (``appid``).
 
     Safe to share between the tasks of one event loop. Use ``async with Session(...)`` or call `aclose`.

@@ -10,12 +10,15 @@ from .account import login, logout, whoami
 from .bulk import bulk_control
 from .context import Settings
 from .demo import demo
+from .device_schedules import device_schedules
 from .devices import control, devices, latest, poll, raw
 from .emulator import emulator
 from .failures import failure_json
+from .groups import groups
 from .output import Output
 from .products import datapoints, device, history, rename
 from .schedules import schedules
+from .sharing import share, sharings
 
 __all__ = ["cli", "main"]
 
@@ -53,8 +56,9 @@ def cli(ctx: click.Context, appid: str | None, region: str, base_url: str | None
 
 
 for command in (login, logout, whoami, devices, device, rename, latest, control, raw, bulk_control, poll, history,
-                datapoints, schedules, emulator, demo):
+                datapoints, schedules, share, sharings, groups, emulator, demo):
     cli.add_command(command)
+schedules.add_command(device_schedules)
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from .routing import JSON, Call, Receive, Reply, Route, Router, Scope, Send, lif
 from .scheduler import parse_schedule
 from .state import State, User, iso_millis
 from .stats import Stats
+from .ws import PushServer
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +80,11 @@ def _users_put_id(call: Call) -> str:
 class EmulatorApp:
     """The ASGI application over a State, with the Faults knobs and Stats counters."""
 
-    def __init__(self, state: State, faults: Faults, stats: Stats) -> None:
+    def __init__(self, state: State, faults: Faults, stats: Stats, push: PushServer | None = None) -> None:
         self.state = state
         self.faults = faults
         self.stats = stats
+        self.push = push
         self._limiter = RateLimiter()
         self.profiles = Profiles()
         self.router = Router(
@@ -132,6 +134,9 @@ class EmulatorApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await lifespan(receive, send)
+            return
+        if scope["type"] == "websocket" and self.push is not None:
+            await self.push(scope, receive, send)
             return
         if scope["type"] != "http":
             return
