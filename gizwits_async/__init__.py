@@ -26,6 +26,7 @@ from .errors import (
     TokenError,
     TokenStoreError,
     TransportError,
+    UnexpectedError,
     ValidationError,
 )
 from .fanout import BulkError, BulkReport, Outcome, Progress
@@ -132,6 +133,7 @@ __all__ = [
     "TokenStore",
     "TokenStoreError",
     "TransportError",
+    "UnexpectedError",
     "User",
     "ValidationError",
     "__version__",

@@ -124,9 +124,11 @@ class GroupFanoutAPI(GroupsAPI, FanoutAPI):
         """
         if groups is None:
             return await super().control_many(commands, concurrency=concurrency, rate=rate, progress=progress)
+        if not isinstance(groups, Mapping) or not all(isinstance(m, str | Iterable) for m in groups.values()):
+            raise ValidationError("groups must map each group id to the dids of its devices")
         items = await _listed(commands)
         plan = plan_group_control(items, groups, self.check_attrs)
-        workers = self._concurrency(concurrency)
+        workers = self._concurrency(concurrency, items)
         pace = RateLimiter(rate) if rate is not None else None
         run = _GroupRun(self, items, pace, progress)
         limit = asyncio.Semaphore(workers)

@@ -53,7 +53,8 @@ from .push.api import PushAPI
 from .retry import RetryPolicy, backoff, should_retry
 from .throttling import Pacer
 from .transport import Response, Timeout, Transport, Verify, make_timeout, make_transport
-from .validation import check_text
+from .transport.aiohttp_base import DEFAULT_MAX_ANSWER
+from .validation import check_choice, check_header_value, check_int, check_non_negative, check_text
 
 if TYPE_CHECKING:
     import httpx
@@ -92,17 +93,23 @@ _encode_json = _json_encoder()
 
 def _resolve_base_url(region: str, base_url: str | None) -> str:
     if base_url is None:
-        if region not in REGIONS:
-            raise ValidationError(f"region must be one of {', '.join(REGIONS)}, got {region!r}")
-        return REGIONS[region]
+        return REGIONS[check_choice(region, frozenset(REGIONS), "region")]
     try:
-        url = URL(check_text(base_url, "base_url"))
+        url = URL(check_header_value(base_url, "base_url"))
     except ValueError:
         url = URL()
     # http:// is allowed because it was asked for explicitly (the emulator on loopback); the default is https.
     if url.scheme not in ("http", "https") or not url.host:
         raise ValidationError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
     return str(base_url).rstrip("/")
+
+
+def _is_json_object(body: bytes) -> bool:
+    """Whether ``body`` is a JSON object (what the service answers a call with nothing to return, like ``{}``)."""
+    try:
+        return isinstance(json.loads(body), dict)
+    except ValueError:
+        return False
 
 
 class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, BindingAPI, HistoryAPI, ControlAPI,
@@ -134,6 +141,7 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         lang: str | None = "en",
         products: Iterable[Product] = (),
         rate_limiter: Pacer | None = None,
+        max_answer_size: int = DEFAULT_MAX_ANSWER,
     ) -> None:
         """Create a session; it opens its connection pool on first use.
 
@@ -149,13 +157,13 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         ``products``: datapoint schemas known in advance (no request needed), shared with `for_user` sessions.
         ``rate_limiter``: paces every request of this session and its `for_user` sessions, retries included
         (a `RedisRateLimiter` shares one budget between processes).
+        ``max_answer_size``: the largest answer read, in bytes, as sent and once decompressed (default 4 MiB); a
+        larger one fails as a `TransportError` without being read further.
         """
-        self.appid = check_text(appid, "appid")
+        self.appid = check_header_value(appid, "appid")
         self.lang = None if lang is None else check_text(lang, "lang")
         self.base_url = _resolve_base_url(region, base_url)
-        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or max_concurrency < 1:
-            raise ValidationError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
-        self.max_concurrency = max_concurrency
+        self.max_concurrency = check_int(max_concurrency, "max_concurrency", minimum=1)
         self.timeout = make_timeout(timeout)
         if retry is None:
             retry = RetryPolicy()
@@ -167,15 +175,18 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         self.rate_limiter = rate_limiter
         # Only the signature is kept: the secret itself is never sent, stored or shown.
         self._app_signature = (
-            hashlib.md5((self.appid + app_secret).encode(), usedforsecurity=False).hexdigest()
-            if app_secret else None
+            hashlib.md5((self.appid + check_text(app_secret, "app_secret")).encode(), usedforsecurity=False)
+            .hexdigest() if app_secret is not None else None
         )
+        if token_store is not None and not isinstance(token_store, TokenStore):
+            raise ValidationError(f"token_store must have async load() and save(), got a {type(token_store).__name__}")
         self._transport: Transport = make_transport(
             client, base_url=self.base_url, timeout=self.timeout, pool_size=max_concurrency, verify=verify,
-            trust_env=trust_env,
+            trust_env=trust_env, max_answer=check_int(max_answer_size, "max_answer_size", minimum=1),
         )
         self._owns_transport = client is None
-        self._auth = TokenManager(token_store or MemoryTokenStore(), login_backoff=login_backoff)
+        self._auth = TokenManager(token_store or MemoryTokenStore(),
+                                  login_backoff=check_non_negative(login_backoff, "login_backoff"))
         self._app_tokens = AppTokenCache(self._request_app_token)
         self._base_headers = {"X-Gizwits-Application-Id": self.appid, "Content-Type": "application/json"}
         self._user_headers_cache: tuple[Token | None, dict[str, str]] = (None, self._base_headers)
@@ -229,9 +240,13 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         ``token`` is a `Token` or ``(token_str, uid)``. Closing it closes nothing shared. It renews itself
         only if it is given a way to (a login call on it); otherwise a rejected token raises `TokenError`.
         """
-        if not isinstance(token, Token):
+        if isinstance(token, Token):
+            check_header_value(token.token, "token")
+        elif isinstance(token, tuple) and len(token) == 2:
             value, uid = token
-            token = Token(check_text(uid, "uid"), check_text(value, "token"), _UNTIL_REPLACED)
+            token = Token(check_header_value(uid, "uid"), check_header_value(value, "token"), _UNTIL_REPLACED)
+        else:
+            raise ValidationError(f"token must be a Token or a (token, uid) pair, got a {type(token).__name__}")
         child = copy.copy(self)
         child._auth = TokenManager(MemoryTokenStore(token), login_backoff=self._auth.login_backoff)
         child._auth.adopt(token)
@@ -352,8 +367,11 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
 
     @staticmethod
     def _parse(call: Call[T], status: int, body: bytes) -> T:
-        if call.parse is None:
-            return cast(T, None)  # a Call without parse is a Call[None]
+        if call.parse is None:  # a Call without parse is a Call[None]: the answer must still be the service's
+            if body != b"{}" and body.strip() and not _is_json_object(body):
+                raise APIError(f"unexpected answer ({len(body)} bytes), not a JSON object: {body[:80]!r}",
+                               status=status, method=call.method, url=call.path)
+            return cast(T, None)
         try:
             data = json.loads(body) if body and not body.isspace() else None
             return call.parse(data)
