@@ -52,7 +52,8 @@ from .products import Product
 from .push.api import PushAPI
 from .retry import RetryPolicy, backoff, should_retry
 from .throttling import Pacer
-from .transport import Response, Timeout, Transport, Verify, make_timeout, make_transport
+from .transport import Response, Timeout, Transport, TransportName, Verify, make_timeout, make_transport
+from .transport.aiohttp_base import DEFAULT_MAX_ANSWER
 from .validation import check_choice, check_header_value, check_int, check_non_negative, check_text
 
 if TYPE_CHECKING:
@@ -103,6 +104,14 @@ def _resolve_base_url(region: str, base_url: str | None) -> str:
     return str(base_url).rstrip("/")
 
 
+def _is_json_object(body: bytes) -> bool:
+    """Whether ``body`` is a JSON object (what the service answers a call with nothing to return, like ``{}``)."""
+    try:
+        return isinstance(json.loads(body), dict)
+    except ValueError:
+        return False
+
+
 class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, BindingAPI, HistoryAPI, ControlAPI,
               SchedulerAPI, SharingAPI, DeviceSchedulesAPI, ScenesAPI, GroupFanoutAPI, FanoutAPI, ProductsAPI,
               PushAPI):
@@ -132,6 +141,8 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         lang: str | None = "en",
         products: Iterable[Product] = (),
         rate_limiter: Pacer | None = None,
+        max_answer_size: int = DEFAULT_MAX_ANSWER,
+        transport: TransportName | None = None,
     ) -> None:
         """Create a session; it opens its connection pool on first use.
 
@@ -147,6 +158,11 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         ``products``: datapoint schemas known in advance (no request needed), shared with `for_user` sessions.
         ``rate_limiter``: paces every request of this session and its `for_user` sessions, retries included
         (a `RedisRateLimiter` shares one budget between processes).
+        ``max_answer_size``: the largest answer read, in bytes, as sent and once decompressed (default 4 MiB); a
+        larger one fails as a `TransportError` without being read further.
+        ``transport``: the session's own pool without a ``client``: "aiohttp" (the default) or "fast" (HTTP/1.1
+        on asyncio parsed by httptools, the ``fast`` extra: a third of the CPU per request; the aiohttp pool
+        stands in where the environment names a proxy).
         """
         self.appid = check_header_value(appid, "appid")
         self.lang = None if lang is None else check_text(lang, "lang")
@@ -170,7 +186,8 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
             raise ValidationError(f"token_store must have async load() and save(), got a {type(token_store).__name__}")
         self._transport: Transport = make_transport(
             client, base_url=self.base_url, timeout=self.timeout, pool_size=max_concurrency, verify=verify,
-            trust_env=trust_env,
+            trust_env=trust_env, max_answer=check_int(max_answer_size, "max_answer_size", minimum=1),
+            transport=transport,
         )
         self._owns_transport = client is None
         self._auth = TokenManager(token_store or MemoryTokenStore(),
@@ -355,8 +372,11 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
 
     @staticmethod
     def _parse(call: Call[T], status: int, body: bytes) -> T:
-        if call.parse is None:
-            return cast(T, None)  # a Call without parse is a Call[None]
+        if call.parse is None:  # a Call without parse is a Call[None]: the answer must still be the service's
+            if body != b"{}" and body.strip() and not _is_json_object(body):
+                raise APIError(f"unexpected answer ({len(body)} bytes), not a JSON object: {body[:80]!r}",
+                               status=status, method=call.method, url=call.path)
+            return cast(T, None)
         try:
             data = json.loads(body) if body and not body.isspace() else None
             return call.parse(data)

@@ -124,7 +124,7 @@ class EmulatorApp:
                 Route("GET", "/app/scheduler/{id}/logs", "S4", self.schedule_logs),
                 Route("GET", "/app/datapoint", "DV2", self.datapoint),
                 *HouseholdRoutes(state, self._user).routes(),
-                *OutsideControls(stats, state).routes(),
+                *OutsideControls(stats, state, push).routes(),
                 *HistoryRoutes(state.history, self._bound_device, state.clock.now).routes(),
                 *BindingRoutes(state, self._user, self._endpoint).routes(),
                 Route("GET", "/app/users", "U12", self.read_user),
