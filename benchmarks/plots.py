@@ -131,6 +131,14 @@ def push_chart(results: Results, out: Path) -> Path | None:
 CHARTS: list[Callable[[Results, Path], Path | None]] = [throughput_chart, ideal_chart, memory_chart, push_chart]
 
 
+def update_results(part: Results, path: Path = RESULTS_JSON) -> Results:
+    """Merge one benchmark's figures (top-level keys) into the results file, keeping the others'."""
+    results: Results = json.loads(path.read_text()) if path.exists() else {}
+    results.update(part)
+    path.write_text(json.dumps(results, indent=1) + "\n")
+    return results
+
+
 def write_charts(results: Results, out: Path = CHARTS_DIR) -> list[Path]:
     """Draw every chart whose figures are in ``results`` into ``out``; return the files written."""
     out.mkdir(parents=True, exist_ok=True)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import plots
 from sections import write_section
 
 import gizwits_async as gizwits
@@ -258,6 +259,16 @@ def table(figures: dict[str, Any]) -> list[str]:
 
 
 
+def chart_figures(figures: dict[str, Any]) -> plots.Results:
+    """The part of ``figures`` the charts draw: time to observe by watcher, and memory by subscribed devices."""
+    return {
+        "push": [{"method": watcher, "p50_ms": row["p50_ms"], "p99_ms": row["p99_ms"]}
+                 for watcher, row in figures["latency"].items()],
+        "push_memory": [{"series": "push subscriptions", "devices": row["devices"],
+                         "peak_rss_mib": row["peak_kib"] / 1024} for row in figures["memory"]],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("what", choices=["latency", "throughput", "memory", "recovery", "all"])
@@ -288,6 +299,7 @@ def main() -> None:
         print("\n".join(lines))
         if args.write:
             write_section(SECTION, lines)
+            plots.write_charts(plots.update_results(chart_figures(figures)))
 
 
 if __name__ == "__main__":
