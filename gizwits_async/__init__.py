@@ -26,6 +26,7 @@ from .fanout import BulkError, BulkReport, Outcome, Progress
 from .log import configure_from_env as _configure_logging_from_env
 from .models import (
     AppToken,
+    AttrValue,
     BindRequest,
     BindResult,
     Captcha,
@@ -47,6 +48,7 @@ __all__ = [
     "REGIONS",
     "APIError",
     "AppToken",
+    "AttrValue",
     "AuthenticationError",
     "BindRequest",
     "BindResult",

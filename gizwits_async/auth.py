@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
+from .clock import SYSTEM_CLOCK, Clock
 from .errors import AuthenticationError, GizwitsError, TokenError
 from .models import AppToken, Token
 
@@ -54,13 +54,13 @@ def renew_margin(lifetime: float) -> float:
     return min(MAX_RENEW_MARGIN, max(lifetime, 0.0) * RENEW_MARGIN_SHARE)
 
 
-def renew_at(token: Token | AppToken) -> float:
-    """The wall-clock time at which ``token``, received now, should be renewed.
+def renew_at(token: Token | AppToken, now: float) -> float:
+    """The wall-clock time at which ``token``, received at ``now``, should be renewed.
 
     A token already dead by our clock is used as is (never: inf): the server, not a skewed clock, decides.
     """
-    lifetime = token.expires_in()
-    return time.time() + lifetime - renew_margin(lifetime) if lifetime > 0 else float("inf")
+    lifetime = token.expire_at.timestamp() - now
+    return now + lifetime - renew_margin(lifetime) if lifetime > 0 else float("inf")
 
 
 Renewer = Callable[[], Awaitable[Token]]
@@ -77,8 +77,9 @@ class TokenManager:
     login (`signed_in`) lifts the block.
     """
 
-    def __init__(self, store: TokenStore, *, login_backoff: float) -> None:
+    def __init__(self, store: TokenStore, *, login_backoff: float, clock: Clock = SYSTEM_CLOCK) -> None:
         self.store = store
+        self._clock = clock
         self.login_backoff = login_backoff
         self.token: Token | None = None
         self._renewer: Renewer | None = None
@@ -99,7 +100,7 @@ class TokenManager:
         """Use ``token`` from now on (the way to renew it stays as it is)."""
         self.token = token
         if token is not None:
-            self._renew_at = renew_at(token)
+            self._renew_at = renew_at(token, self._clock.time())
 
     def remember(self, renewer: Renewer | None, login_name: str | None = None) -> None:
         """Renew with ``renewer`` from now on; ``login_name`` is the username when it is a password login."""
@@ -137,7 +138,7 @@ class TokenManager:
     def usable(self) -> Token | None:
         """The token if it can be sent as it is (no renewal due, or no way to renew), else None."""
         token = self.token
-        if token is not None and (time.time() < self._renew_at or self._renewer is None):
+        if token is not None and (self._clock.time() < self._renew_at or self._renewer is None):
             return token
         return None
 
@@ -158,7 +159,7 @@ class TokenManager:
         if self._renewer is None:
             raise TokenError("not signed in: call login() (or another sign-in method) first")
         # A shared error is raised afresh (no traceback), or its traceback would grow with every caller.
-        if self._block_error is not None and time.monotonic() < self._blocked_until:
+        if self._block_error is not None and self._clock.monotonic() < self._blocked_until:
             raise self._block_error.with_traceback(None)
         if self._failure is not None and self._finished != finished:
             raise self._failure.with_traceback(None)  # the renewal this caller waited on failed
@@ -169,7 +170,7 @@ class TokenManager:
         except GizwitsError as exc:
             self._failure = exc
             if isinstance(exc, AuthenticationError):  # a rejected password: do not try again for a while
-                self._blocked_until = time.monotonic() + self.login_backoff
+                self._blocked_until = self._clock.monotonic() + self.login_backoff
                 self._block_error = exc
             raise
         finally:
@@ -182,14 +183,15 @@ class TokenManager:
 class AppTokenCache:
     """The application token (A1), fetched once for all callers and kept until close to expiry."""
 
-    def __init__(self, fetch: Callable[[], Awaitable[AppToken]]) -> None:
+    def __init__(self, fetch: Callable[[], Awaitable[AppToken]], *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._fetch = fetch
+        self._clock = clock
         self.token: AppToken | None = None
         self._renew_at = 0.0
         self._lock = asyncio.Lock()
 
     def _fresh(self) -> AppToken | None:
-        return self.token if time.time() < self._renew_at else None
+        return self.token if self._clock.time() < self._renew_at else None
 
     async def current(self) -> AppToken:
         """A valid app token, fetched when there is none or it is close to expiry."""
@@ -200,7 +202,7 @@ class AppTokenCache:
             token = self._fresh()
             if token is None:
                 token = self.token = await self._fetch()
-                self._renew_at = renew_at(token)
+                self._renew_at = renew_at(token, self._clock.time())
             return token
 
     def invalidate(self, rejected: AppToken) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import (
     AsyncGenerator,
@@ -22,7 +23,7 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
@@ -32,22 +33,29 @@ from .endpoints.devices import latest_call
 from .errors import GizwitsError, SessionClosedError, ValidationError
 from .models import DeviceData
 from .throttling import Pacer, RateLimiter
-from .validation import check_did
+from .validation import check_did, check_int, check_number
 
 __all__ = ["BulkError", "BulkReport", "FanoutAPI", "Outcome", "Progress"]
 
 logger = logging.getLogger("gizwits_async")
 
+T = TypeVar("T")
+
 Commands = Mapping[str, Mapping[str, Any]] | Iterable[tuple[str, Mapping[str, Any]]] | AsyncIterable[
     tuple[str, Mapping[str, Any]]]
 
 
+#: The value of a failed outcome, and of a control call, whatever its type parameter.
+_NO_VALUE: Any = None
+
+
 @attrs.frozen
-class Outcome:
-    """One input's result: ``value`` (None for control) or ``error``, and the requests it took."""
+class Outcome(Generic[T]):
+    """One input's result: ``value`` (a `DeviceData` for `latest_many`, None for control) or ``error``, and the
+    requests it took. ``value`` is None when the call failed: check ``ok`` (or ``error``) first."""
 
     did: str
-    value: Any = None
+    value: T = _NO_VALUE
     error: GizwitsError | None = None
     attempts: int = 0
     #: The input's position (0-based).
@@ -62,7 +70,7 @@ class Outcome:
 class BulkError(GizwitsError):
     """Raised by `BulkReport.raise_for_failures`: some inputs failed; ``report`` has them all."""
 
-    def __init__(self, report: BulkReport) -> None:
+    def __init__(self, report: BulkReport[Any]) -> None:
         self.report = report
         failed = [o for o in report.outcomes if not o.ok]
         codes = collections.Counter(_error_key(o.error) for o in failed)
@@ -71,10 +79,11 @@ class BulkError(GizwitsError):
 
 
 @attrs.frozen
-class BulkReport:
-    """Every input's `Outcome`, in input order."""
+class BulkReport(Generic[T]):
+    """Every input's `Outcome`, in input order (``BulkReport[DeviceData]`` from `latest_many`, ``BulkReport[None]``
+    from `control_many`)."""
 
-    outcomes: list[Outcome]
+    outcomes: list[Outcome[T]]
 
     @property
     def succeeded(self) -> list[str]:
@@ -112,7 +121,7 @@ class Progress:
     #: Failures by Gizwits error code (or exception class name when there is no code).
     errors: collections.Counter[str] = attrs.field(factory=collections.Counter)
 
-    def __call__(self, outcome: Outcome) -> None:
+    def __call__(self, outcome: Outcome[Any]) -> None:
         self.done += 1
         if outcome.ok:
             self.succeeded += 1
@@ -146,20 +155,19 @@ Emit = Callable[[int, str, Any, GizwitsError | None, int], Awaitable[None]]
 Build = Callable[[Any], tuple[str, Call[Any]]]
 _DONE = object()
 #: A progress hook: called with each outcome as it completes.
-ProgressHook = Callable[[Outcome], Any] | None
+ProgressHook = Callable[[Outcome[Any]], object] | None
 
 
 class FanoutAPI(Endpoints):
     """The fan-out helpers of `Session`."""
 
-    max_concurrency: int
+    def _rate_limiter(self, rate: float | None) -> RateLimiter | None:
+        return None if rate is None else RateLimiter(rate, clock=self._shared.clock)
 
     def _concurrency(self, concurrency: int | None) -> int:
         if concurrency is None:
-            return self.max_concurrency
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ValidationError(f"concurrency must be an int >= 1, got {concurrency!r}")
-        return concurrency
+            return self._shared.max_concurrency
+        return check_int(concurrency, "concurrency", minimum=1)
 
     async def _run(
         self,
@@ -202,7 +210,7 @@ class FanoutAPI(Endpoints):
 
     async def _collect(
         self, inputs: Inputs, build: Build, concurrency: int | None, rate: float | None, progress: ProgressHook,
-    ) -> BulkReport:
+    ) -> BulkReport[Any]:
         results = _Results()
 
         async def emit(index: int, did: str, value: Any, error: GizwitsError | None, attempts: int) -> None:
@@ -210,16 +218,16 @@ class FanoutAPI(Endpoints):
             if progress is not None:
                 progress(Outcome(did, value, error, attempts, index))
 
-        pace = RateLimiter(rate) if rate is not None else None
+        pace = self._rate_limiter(rate)
         await self._run(inputs, build, concurrency=self._concurrency(concurrency), pace=pace, emit=emit)
         return BulkReport(results.outcomes())
 
     async def _stream(
         self, inputs: Inputs, build: Build, concurrency: int | None, pace: Pacer | None, progress: ProgressHook,
-    ) -> AsyncGenerator[Outcome, None]:
+    ) -> AsyncGenerator[Outcome[Any], None]:
         """Outcomes in completion order; holds at most ``concurrency`` of them (memory O(concurrency))."""
         workers = self._concurrency(concurrency)
-        queue: asyncio.Queue[Outcome | _End] = asyncio.Queue(maxsize=workers)
+        queue: asyncio.Queue[Outcome[Any] | _End] = asyncio.Queue(maxsize=workers)
 
         async def emit(index: int, did: str, value: Any, error: GizwitsError | None, attempts: int) -> None:
             await queue.put(Outcome(did, value, error, attempts, index))
@@ -254,7 +262,7 @@ class FanoutAPI(Endpoints):
     async def control_many(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
         progress: ProgressHook = None,
-    ) -> BulkReport:
+    ) -> BulkReport[None]:
         """C1 for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
 
         Returns every input's outcome in input order. ``rate`` caps request starts per second (retries
@@ -265,20 +273,20 @@ class FanoutAPI(Endpoints):
     async def latest_many(
         self, dids: Iterable[str] | AsyncIterable[str], *, concurrency: int | None = None,
         rate: float | None = None, progress: ProgressHook = None,
-    ) -> BulkReport:
+    ) -> BulkReport[DeviceData]:
         """D1 for many devices; each outcome's ``value`` is a `DeviceData`."""
         return await self._collect(_did_inputs(dids), _latest, concurrency, rate, progress)
 
     async def stream_control(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
         progress: ProgressHook = None,
-    ) -> AsyncGenerator[Outcome, None]:
+    ) -> AsyncGenerator[Outcome[None], None]:
         """Like `control_many`, but yields outcomes as they complete (``Outcome.index`` is the input position).
 
         Memory stays O(concurrency) whatever the input size. Close the iterator (or use
         ``contextlib.aclosing``) to stop early: in-flight requests are cancelled.
         """
-        pace = RateLimiter(rate) if rate is not None else None
+        pace = self._rate_limiter(rate)
         async with contextlib.aclosing(self._stream(_command_inputs(commands), _control, concurrency, pace,
                                                     progress)) as outcomes:
             async for outcome in outcomes:
@@ -286,7 +294,7 @@ class FanoutAPI(Endpoints):
 
     async def poll_latest(
         self, dids: Iterable[str], *, interval: float = 5.0, concurrency: int | None = None,
-        changes_only: bool = True, on_error: Callable[[Outcome], Any] | None = None,
+        changes_only: bool = True, on_error: Callable[[Outcome[DeviceData]], object] | None = None,
     ) -> AsyncGenerator[DeviceData, None]:
         """Every ``interval`` seconds, read every device; yield its `DeviceData` when ``updated_at`` changed.
 
@@ -298,13 +306,12 @@ class FanoutAPI(Endpoints):
         devices = [check_did(did) for did in ([dids] if isinstance(dids, str) else dids)]
         if not devices:
             raise ValidationError("poll_latest needs at least one did")
-        if not interval > 0:
-            raise ValidationError(f"interval must be > 0 seconds, got {interval!r}")
-        loop = asyncio.get_running_loop()
-        seen: dict[str, Any] = {}
+        interval = check_number(interval, "interval (seconds)")
+        clock = self._shared.clock
+        seen: dict[str, dt.datetime | None] = {}
         while True:
-            round_started = loop.time()
-            pace = RateLimiter(len(devices) / interval)
+            round_started = clock.monotonic()
+            pace = RateLimiter(len(devices) / interval, clock=clock)
             async with contextlib.aclosing(self._stream(iter(devices), _latest, concurrency, pace, None)) as round_:
                 async for outcome in round_:
                     if isinstance(outcome.error, SessionClosedError):
@@ -316,7 +323,7 @@ class FanoutAPI(Endpoints):
                     if not changes_only or data.did not in seen or seen[data.did] != data.updated_at:
                         seen[data.did] = data.updated_at
                         yield data
-            await asyncio.sleep(max(0.0, round_started + interval - loop.time()))
+            await clock.sleep(max(0.0, round_started + interval - clock.monotonic()))
 
 
 class _Results:
@@ -344,14 +351,14 @@ class _Results:
         self._errors.append(error)
         self._attempts.append(attempts)
 
-    def outcomes(self) -> list[Outcome]:
+    def outcomes(self) -> list[Outcome[Any]]:
         """Every recorded result as an `Outcome`, in input order."""
-        ordered: list[Outcome | None] = [None] * len(self._indexes)
+        ordered: list[Outcome[Any] | None] = [None] * len(self._indexes)
         for index, did, value, error, attempts in zip(
             self._indexes, self._dids, self._values, self._errors, self._attempts, strict=True
         ):
             ordered[index] = Outcome(did, value, error, attempts, index)
-        return cast(list[Outcome], ordered)
+        return cast(list[Outcome[Any]], ordered)
 
 
 class _End:
@@ -381,5 +388,5 @@ def _did_of(item: Any) -> str:
     return str(item[0]) if isinstance(item, tuple | list) and len(item) == 2 else repr(item)
 
 
-def _warn(outcome: Outcome) -> None:
+def _warn(outcome: Outcome[DeviceData]) -> None:
     logger.warning("polling %s failed: %s", outcome.did, outcome.error)

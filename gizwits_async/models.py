@@ -16,6 +16,7 @@ import attrs
 
 __all__ = [
     "AppToken",
+    "AttrValue",
     "BindRequest",
     "BindResult",
     "Captcha",
@@ -31,6 +32,10 @@ __all__ = [
 _MILLIS_THRESHOLD = 1e11
 
 Json = dict[str, Any]
+
+#: A datapoint's value as a device reports it: a bool, a number, or a string (binary datapoints: hex text; see
+#: `DeviceData.binary`).
+AttrValue = bool | int | float | str
 
 
 def timestamp(value: Any) -> dt.datetime | None:
@@ -261,7 +266,7 @@ class DeviceData:
 
     did: str
     updated_at: dt.datetime | None
-    attrs: dict[str, Any] = attrs.field(factory=dict)
+    attrs: dict[str, AttrValue] = attrs.field(factory=dict)
     raw: Mapping[str, Any] = _raw_field()
 
     def binary(self, name: str) -> bytes:

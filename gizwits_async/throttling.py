@@ -11,7 +11,7 @@ import collections
 from typing import Protocol, runtime_checkable
 
 from .clock import SYSTEM_CLOCK, Clock
-from .validation import check_positive
+from .validation import check_number
 
 __all__ = ["Pacer", "RateLimiter"]
 
@@ -43,7 +43,7 @@ class RateLimiter:
     """
 
     def __init__(self, rate: float, *, clock: Clock = SYSTEM_CLOCK) -> None:
-        self.rate = check_positive(rate, "rate (requests per second)")
+        self.rate = check_number(rate, "rate (requests per second)")
         self.interval = 1.0 / self.rate
         self._clock = clock
         #: The last ``floor(rate)`` starts (at least one).

@@ -117,7 +117,7 @@ def bulk_control(settings: Settings, file: Path, concurrency: int, rate: float |
         return
     failed_path = failed_out or file.with_name(file.name + ".failed.jsonl")
 
-    async def sending(session: Session) -> tuple[BulkReport, float]:
+    async def sending(session: Session) -> tuple[BulkReport[None], float]:
         started = time.perf_counter()
         with out.progress(len(rows), "sending") as progress:
             report = await session.control_many(
@@ -130,7 +130,7 @@ def bulk_control(settings: Settings, file: Path, concurrency: int, rate: float |
         raise click.exceptions.Exit(1)
 
 
-def _summarize(out: Output, rows: list[Row], report: BulkReport, elapsed: float, failed_path: Path) -> None:
+def _summarize(out: Output, rows: list[Row], report: BulkReport[None], elapsed: float, failed_path: Path) -> None:
     failures = [(row, o.error) for row, o in zip(rows, report.outcomes, strict=True) if o.error is not None]
     by_code = collections.Counter(error_label(error) for _, error in failures)
     if failures:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import click
+
+from .. import validation
+from ..errors import ValidationError
 
 __all__ = [
     "InputError", "Scalar", "check_did", "parse_assignments", "parse_hex", "parse_value", "shown_attrs", "wire_value",
@@ -15,8 +17,6 @@ __all__ = [
 
 Scalar = bool | int | float | str | bytes
 
-#: Gizwits dids are short alphanumeric ids (22 characters in practice); anything else is a typo.
-_DID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _HEX_PREFIX = "hex:"
 #: Text that was meant as JSON when it does not parse (a bare word is taken as a string instead).
 _JSON_START = tuple('"[{-0123456789')
@@ -29,10 +29,11 @@ class InputError(click.ClickException):
 
 
 def check_did(did: str) -> str:
-    """``did`` if it looks like a Gizwits device id."""
-    if not _DID.fullmatch(did):
-        raise InputError(f"not a device id: {did!r} (expected letters, digits, '_' or '-')")
-    return did
+    """``did`` if the library takes it as a device id (the same rule as every library call)."""
+    try:
+        return validation.check_did(did)
+    except ValidationError as exc:
+        raise InputError(f"not a device id: {exc}") from None
 
 
 def parse_hex(text: str) -> bytes:

@@ -16,33 +16,12 @@ from hypothesis import strategies as st
 from yarl import URL
 
 import gizwits_async as gizwits
-from gizwits_async.session import _encode_json, _json_encoder
 from gizwits_async.transport import AiohttpTransport, Timeout
 
 BASES = ["http://127.0.0.1:8765", "https://api.gizwits.com", "https://proxy.example/gizwits", "http://[::1]:81"]
 #: What check_segment lets into a path segment: anything but '/', '?', '#', '%' and whitespace.
 SEGMENTS = st.text(st.characters(blacklist_characters="/?#%", blacklist_categories=("Zs", "Cc", "Cs")),
                    min_size=1, max_size=12).filter(lambda text: not any(ch.isspace() for ch in text))
-
-
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=12,
-)
-
-
-@given(JSON)
-def test_bodies_are_compact_ascii_json(value: Any) -> None:
-    assert _encode_json(value) == json.dumps(value, separators=(",", ":"))
-
-
-def test_the_encoder_without_the_c_accelerator_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
-    body = {"attrs": {"switch": True, "level": 2.5, "name": "客厅", "hex": "0a"}}
-    assert _json_encoder()(body) == _encode_json(body) == json.dumps(body, separators=(",", ":"))
-    with pytest.raises(TypeError):
-        _encode_json({"when": object()})
 
 
 def transport(base_url: str) -> AiohttpTransport:
