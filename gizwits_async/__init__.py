@@ -23,7 +23,6 @@ from .errors import (
     ValidationError,
 )
 from .fanout import BulkError, BulkReport, Outcome, Progress
-from .log import configure_from_env as _configure_logging_from_env
 from .models import (
     AppToken,
     AttrValue,
@@ -83,4 +82,3 @@ __all__ = [
     "__version__",
 ]
 
-_configure_logging_from_env()

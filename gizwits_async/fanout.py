@@ -12,7 +12,6 @@ import asyncio
 import collections
 import contextlib
 import datetime as dt
-import logging
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -28,21 +27,20 @@ from typing import Any, Generic, TypeVar, cast
 import attrs
 
 from .endpoints._base import Call, Endpoints
-from .endpoints.control import control_call
+from .endpoints.control import Attrs, control_call
 from .endpoints.devices import latest_call
 from .errors import GizwitsError, SessionClosedError, ValidationError
+from .log import logger
 from .models import DeviceData
 from .throttling import Pacer, RateLimiter
 from .validation import check_did, check_int, check_number
 
 __all__ = ["BulkError", "BulkReport", "FanoutAPI", "Outcome", "Progress"]
 
-logger = logging.getLogger("gizwits_async")
-
 T = TypeVar("T")
 
-Commands = Mapping[str, Mapping[str, Any]] | Iterable[tuple[str, Mapping[str, Any]]] | AsyncIterable[
-    tuple[str, Mapping[str, Any]]]
+#: ``{did: attrs}``, or an (async) iterable of ``(did, attrs)`` pairs.
+Commands = Mapping[str, Attrs] | Iterable[tuple[str, Attrs]] | AsyncIterable[tuple[str, Attrs]]
 
 
 #: The value of a failed outcome, and of a control call, whatever its type parameter.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
+from ..log import LEVELS, configure
 from .config import EmulatorConfig
 from .core import run_server
 from .faults import Faults
@@ -25,12 +27,17 @@ def build_parser(prog: str = "python -m gizwits_async.emulator") -> argparse.Arg
     parser.add_argument("--error-rate", type=float, default=0.0, help="probability of an HTML 502/503")
     parser.add_argument("--drop-rate", type=float, default=0.0, help="probability of a dropped connection")
     parser.add_argument("--malformed-rate", type=float, default=0.0, help="probability of truncated JSON")
+    from_env = os.environ.get("GIZWITS_LOG", "").lower()
+    parser.add_argument("--log-level", choices=LEVELS, default=from_env if from_env in LEVELS else None,
+                        help="print the emulator's log lines at this level on stderr (env GIZWITS_LOG)")
     return parser
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m gizwits_async.emulator") -> int:
     """Parse `argv`, print the base URL as the first line of stdout, serve until SIGINT/SIGTERM."""
     args = build_parser(prog).parse_args(argv)
+    if args.log_level:
+        configure(args.log_level)
     config = EmulatorConfig(devices=args.devices, seed=args.seed, token_ttl=args.token_ttl, drift=args.drift)
     faults = Faults(
         latency=args.latency_ms / 1000,

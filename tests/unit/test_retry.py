@@ -26,7 +26,7 @@ from gizwits_async import (
     ValidationError,
 )
 from gizwits_async.errors import error_from_response
-from gizwits_async.retry import Idempotency, backoff, should_retry
+from gizwits_async.retry import Idempotency, Step, backoff, next_step, should_retry
 
 from .conftest import APPID, FakeClock, backoffs, error_body, gizwits_error, stored_token, token_wire
 
@@ -280,3 +280,44 @@ async def test_backoff_is_awaited_between_attempts_on_the_sessions_clock(
         with pytest.raises(ServerError):
             await session.latest("d1")
     assert backoffs(clock, policy) == [1, 2, 3]
+
+
+# -- what follows a failed attempt (a table) -----------------------------------------------------------------------
+
+POLICY = RetryPolicy(attempts=3)
+TOKEN_REJECTED = error_from_response(400, json.dumps({"error_code": 9004}).encode(), method="GET", url="/x")
+BUSY = error_from_response(503, b"", method="GET", url="/x")
+THROTTLED = error_from_response(429, b"", method="POST", url="/x")
+OFFLINE = error_from_response(400, json.dumps({"error_code": 9042}).encode(), method="POST", url="/x")
+SAFE, UNSAFE = Idempotency.SAFE, Idempotency.UNSAFE
+
+
+@pytest.mark.parametrize(
+    ("error", "idempotency", "failed", "can_replay", "step"),
+    [
+        (TOKEN_REJECTED, SAFE, 1, True, Step.REPLAY),
+        (TOKEN_REJECTED, UNSAFE, 3, True, Step.REPLAY),  # a rejected token: the server did nothing
+        (TOKEN_REJECTED, SAFE, 1, False, Step.RAISE),  # replayed once already, or nothing to renew
+        (BUSY, SAFE, 1, True, Step.RETRY),
+        (BUSY, SAFE, 2, True, Step.RETRY),
+        (BUSY, SAFE, 3, True, Step.RAISE),  # the policy's attempts are used up
+        (BUSY, UNSAFE, 1, True, Step.RAISE),
+        (THROTTLED, UNSAFE, 1, False, Step.RETRY),
+        (TransportError("refused", sent=False), UNSAFE, 2, False, Step.RETRY),
+        (TransportError("reset", sent=True), UNSAFE, 1, False, Step.RAISE),
+        (TransportError("reset", sent=True), SAFE, 1, False, Step.RETRY),
+        (OFFLINE, SAFE, 1, True, Step.RAISE),
+        (ValidationError("bad"), SAFE, 1, True, Step.RAISE),
+    ],
+)
+def test_next_step(error: GizwitsError, idempotency: Idempotency, failed: int, can_replay: bool, step: Step) -> None:
+    assert next_step(error, idempotency, failed=failed, policy=POLICY, can_replay=can_replay) is step
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"attempts": 0}, {"attempts": 2.5}, {"attempts": True}, {"base": -1}, {"cap": float("nan")}, {"base": "1"}],
+)
+def test_a_bad_retry_policy_is_a_validation_error(options: dict[str, object]) -> None:
+    with pytest.raises(ValidationError, match="RetryPolicy"):
+        RetryPolicy(**options)  # type: ignore[arg-type]
