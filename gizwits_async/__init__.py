@@ -8,6 +8,7 @@
 """
 
 from .auth import MemoryTokenStore, TokenStore
+from .clock import Clock
 from .errors import (
     APIError,
     AuthenticationError,
@@ -54,6 +55,7 @@ __all__ = [
     "BulkError",
     "BulkReport",
     "Captcha",
+    "Clock",
     "Device",
     "DeviceData",
     "DeviceNotFoundError",
