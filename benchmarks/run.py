@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import math
 import os
 import platform
@@ -29,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import clients  # noqa: E402
+import plots  # noqa: E402
 import servers  # noqa: E402
 
 DIDS = [f"bench{i:017d}" for i in range(1000)]
@@ -75,7 +77,7 @@ def zero_cost_targets() -> Iterator[dict[int, clients.Target]]:
 
 
 def matrix(targets: dict[int, clients.Target], n: int, concurrencies: list[int], rounds: int,
-           lines: list[str]) -> None:
+           lines: list[str], data: plots.Results) -> None:
     """Each client once per cell; the fast ones (not in SLOW) ``rounds`` times in rotating order, median kept."""
     lines += ["| latency | C | client | N | req/s | x ideal | x raw aiohttp |", "|---|---|---|---|---|---|---|"]
     fast = [name for name in clients.CLIENTS if name not in SLOW]
@@ -101,7 +103,10 @@ def matrix(targets: dict[int, clients.Target], n: int, concurrencies: list[int],
                     lines.append(f"| {latency} ms | {concurrency} | {name} | {count} | failed | - | - |")
                     continue
                 ideal = ideal_rate(count, concurrency, latency)
-                vs_ideal = f"{rate / ideal:.2f}" if ideal and name != "sequential sync client" else "-"
+                x_ideal = rate / ideal if ideal and name != "sequential sync client" else None
+                vs_ideal = "-" if x_ideal is None else f"{x_ideal:.2f}"
+                data.setdefault("matrix", []).append({"latency_ms": latency, "concurrency": concurrency, "client": name,
+                                                      "n": count, "rps": rate, "x_ideal": x_ideal})
                 lines.append(f"| {latency} ms | {concurrency} | {name} | {count} | {rate:,.0f} | {vs_ideal} |"
                              f" {rate / ceiling:.2f} |")
                 print(lines[-1], flush=True)
@@ -120,7 +125,7 @@ def paired(target: clients.Target, kind: str, n: int, concurrency: int, repeats:
     return runs[OURS], runs[CEILING]
 
 
-def bars(targets: dict[int, clients.Target], repeats: int, lines: list[str]) -> None:
+def bars(targets: dict[int, clients.Target], repeats: int, lines: list[str], data: plots.Results) -> None:
     lines += ["| bar | kind | Session req/s (median) | raw aiohttp req/s (median) | ratio of medians |"
               " ratio of best runs | Session time / ideal | runs |", "|---|---|---|---|---|---|---|---|"]
     for label, latency, n, concurrency in [
@@ -133,6 +138,8 @@ def bars(targets: dict[int, clients.Target], repeats: int, lines: list[str]) -> 
             ideal = ideal_rate(n, concurrency, latency)
             vs_ideal = f"{ideal / mine:.2f}" if ideal else "-"
             best = max(ours) / max(ceiling)
+            data.setdefault("bars", []).append({"bar": label, "kind": kind, "latency_ms": latency, "n": n,
+                                                "concurrency": concurrency, "session_rps": mine, "raw_rps": theirs})
             lines.append(f"| {label} | {kind} | {mine:,.0f} | {theirs:,.0f} | **{mine / theirs:.2f}** | {best:.2f} |"
                          f" {vs_ideal} | {repeats} |")
             print(lines[-1], flush=True)
@@ -148,7 +155,7 @@ def emulator_run(repeats: int, lines: list[str]) -> None:
             print(lines[-1], flush=True)
 
 
-def memory(target: clients.Target, counts: list[int], lines: list[str]) -> None:
+def memory(target: clients.Target, counts: list[int], lines: list[str], data: plots.Results) -> None:
     lines += ["| devices streamed | peak RSS (MiB) | ratio to the first |", "|---|---|---|"]
     first = None
     for count in counts:
@@ -156,6 +163,7 @@ def memory(target: clients.Target, counts: list[int], lines: list[str]) -> None:
                               capture_output=True, text=True, check=True)
         rss = float(done.stdout.strip().splitlines()[-1])
         first = first or rss
+        data.setdefault("memory", []).append({"series": "stream_control", "devices": count, "peak_rss_mib": rss / 1024})
         lines.append(f"| {count:,} | {rss / 1024:.1f} | {rss / first:.2f} |")
         print(lines[-1], flush=True)
 
@@ -184,20 +192,32 @@ def main() -> None:
         f" zero-cost server: {server}.",
         "",
     ]
+    data: plots.Results = {"run": {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                                   "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+                                   "python": platform.python_version(), "server": server}}
     with zero_cost_targets() as targets:
         lines += ["## The bars (interleaved runs in alternating order, medians)", ""]
-        bars(targets, repeats, lines)
+        bars(targets, repeats, lines, data)
         lines += ["", f"## The matrix (control, N={n} or as noted; the fast clients: median of {rounds} runs in"
                   " rotating order, the slow ones: one run)", ""]
-        matrix(targets, n, concurrencies, rounds, lines)
+        matrix(targets, n, concurrencies, rounds, lines, data)
         lines += ["", "## Memory: `stream_control`, 0 ms latency, C=100", ""]
-        memory(targets[0], [10_000, 100_000] if not args.quick else [2_000, 20_000], lines)
+        memory(targets[0], [10_000, 100_000] if not args.quick else [2_000, 20_000], lines, data)
     lines += ["", "## Against the emulator (its own process, 0 ms latency)", ""]
     emulator_run(2 if args.quick else 6, lines)
     lines += ["", "## Token storm (emulator)", ""]
     storm(lines)
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
-    print(f"\nwritten to {HERE / 'RESULTS.md'}")
+    previous = json.loads(plots.RESULTS_JSON.read_text()) if plots.RESULTS_JSON.exists() else {}
+    data.update({key: previous[key] for key in previous.keys() - data.keys()})  # figures other scripts measured
+    plots.RESULTS_JSON.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"\nwritten to {HERE / 'RESULTS.md'} and {plots.RESULTS_JSON}")
+    try:
+        charts = plots.write_charts(data)
+    except ImportError as exc:  # matplotlib comes with the `bench` extra
+        print(f"no charts: {exc} (pip install -e '.[bench]')")
+    else:
+        print("charts:", *charts)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@ from .auth import MemoryTokenStore, TokenStore
 from .clock import Clock
 from .errors import (
     APIError,
+    AttrInvalidError,
     AuthenticationError,
+    DeviceDisabledError,
+    DeviceNotBoundError,
     DeviceNotFoundError,
     DeviceOfflineError,
     ErrorCode,
@@ -48,6 +51,7 @@ __all__ = [
     "REGIONS",
     "APIError",
     "AppToken",
+    "AttrInvalidError",
     "AttrValue",
     "AuthenticationError",
     "BindRequest",
@@ -58,6 +62,8 @@ __all__ = [
     "Clock",
     "Device",
     "DeviceData",
+    "DeviceDisabledError",
+    "DeviceNotBoundError",
     "DeviceNotFoundError",
     "DeviceOfflineError",
     "ErrorCode",

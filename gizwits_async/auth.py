@@ -181,7 +181,7 @@ class TokenManager:
 
 
 class AppTokenCache:
-    """The application token (A1), fetched once for all callers and kept until close to expiry."""
+    """The application token (POST /app/request_token), fetched once for all callers and kept until close to expiry."""
 
     def __init__(self, fetch: Callable[[], Awaitable[AppToken]], *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._fetch = fetch

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from enum import IntEnum
 from typing import Any
 
 __all__ = [
+    "PERMANENT_CODES",
     "APIError",
+    "AttrInvalidError",
     "AuthenticationError",
+    "DeviceDisabledError",
+    "DeviceNotBoundError",
     "DeviceNotFoundError",
     "DeviceOfflineError",
     "ErrorCode",
@@ -20,11 +26,13 @@ __all__ = [
     "TransportError",
     "ValidationError",
     "error_from_response",
+    "error_key",
+    "is_permanent",
 ]
 
 
 class ErrorCode(IntEnum):
-    """Every error code of the Gizwits Open API (ERRORS.md)."""
+    """Every error code of the Gizwits Open API, named as the vendor's server names them."""
 
     MAC_ALREADY_REGISTERED = 9001
     PRODUCT_KEY_INVALID = 9002
@@ -132,7 +140,9 @@ class APIError(GizwitsError):
     """The server answered with an error.
 
     ``code`` is the Gizwits error code (None when the body had none), ``status`` the HTTP status,
-    ``message``/``detail`` the body's texts (for a non-JSON body, ``detail`` keeps its text).
+    ``message``/``detail`` the body's texts. For a body that is not JSON (a proxy's HTML error page, say),
+    ``message`` is the page's title or first line and ``detail`` the body itself (up to 64 KiB), which
+    ``str(error)`` leaves out.
     """
 
     def __init__(
@@ -156,8 +166,16 @@ class APIError(GizwitsError):
     def _describe(self) -> str:
         code = f" {self.code}" if self.code is not None else ""
         where = f" ({self.method} {self.url})" if self.method else ""
-        detail = f": {self.detail}" if self.detail else ""
+        detail = f": {self.brief_detail}" if self.brief_detail else ""
         return f"HTTP {self.status}{code} {self.message}{detail}{where}"
+
+    @property
+    def brief_detail(self) -> str | None:
+        """The detail when it is a short line worth showing after the message (not a whole page)."""
+        detail = self.detail
+        if not detail or detail == self.message or len(detail) > _BRIEF_LIMIT or "\n" in detail:
+            return None
+        return None if detail.lstrip().startswith("<") else detail
 
     @property
     def error_code(self) -> ErrorCode | None:
@@ -192,6 +210,18 @@ class ServerError(APIError):
     """9008 or an HTTP 5xx."""
 
 
+class AttrInvalidError(APIError):
+    """9025: the server refused the datapoint values (unknown, read-only, or out of range): fix the command."""
+
+
+class DeviceNotBoundError(APIError):
+    """9017: the device is not bound to the user."""
+
+
+class DeviceDisabledError(APIError):
+    """9023: the device is disabled."""
+
+
 _BY_CODE: dict[int, type[APIError]] = {
     ErrorCode.USER_NOT_EXIST: AuthenticationError,
     ErrorCode.USERNAME_PASSWORD_ERROR: AuthenticationError,
@@ -201,10 +231,46 @@ _BY_CODE: dict[int, type[APIError]] = {
     ErrorCode.DEVICE_OFFLINE: DeviceOfflineError,
     ErrorCode.DEVICE_NOT_FOUND: DeviceNotFoundError,
     ErrorCode.SERVER_ERROR: ServerError,
+    ErrorCode.ATTR_INVALID: AttrInvalidError,
+    ErrorCode.DEVICE_NOT_BOUND: DeviceNotBoundError,
+    ErrorCode.DEVICE_DISABLED: DeviceDisabledError,
 }
 
+#: Codes after which the same request for the same device fails again however long one waits: the device or the
+#: command must change first. A bulk run's failures with these codes are not worth retrying as they are.
+PERMANENT_CODES = frozenset({
+    ErrorCode.DEVICE_NOT_FOUND,
+    ErrorCode.FORM_INVALID,
+    ErrorCode.DID_PASSCODE_INVALID,
+    ErrorCode.DEVICE_NOT_BOUND,
+    ErrorCode.DEVICE_DISABLED,
+    ErrorCode.ATTR_INVALID,
+})
+
+
+def is_permanent(error: BaseException) -> bool:
+    """Whether retrying the same call later cannot help: bad input, or a code of `PERMANENT_CODES`."""
+    return isinstance(error, ValidationError) or (isinstance(error, APIError) and error.code in PERMANENT_CODES)
+
+
+def error_key(error: BaseException) -> str:
+    """One name per kind of failure, for counting them: the Gizwits code's name ("DEVICE_OFFLINE"),
+    "CODE_<n>" for a code this library does not know, or the exception class when there is no code."""
+    code = getattr(error, "code", None)
+    if not isinstance(code, int):
+        return type(error).__name__
+    try:
+        return ErrorCode(code).name
+    except ValueError:
+        return f"CODE_{code}"
+
 _DETAIL_KEYS = ("detail_message", "detail", "detail_msg")
-_TEXT_LIMIT = 500
+#: How much of a body that is not JSON an error keeps.
+_TEXT_LIMIT = 65_536
+#: The longest detail shown after the message in ``str(error)``, and the longest page summary.
+_BRIEF_LIMIT = 200
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _as_code(value: Any) -> int | None:
@@ -222,7 +288,7 @@ def _as_code(value: Any) -> int | None:
 def parse_error_body(body: bytes) -> tuple[int | None, str | None, str | None]:
     """(code, message, detail) of an error body, whatever its Content-Type; never raises.
 
-    A body that is not a JSON object keeps its (shortened) text as the detail.
+    A body that is not a JSON object gives its title or first line as the message and its text as the detail.
     """
     text = body.decode("utf-8", "replace").strip()
     try:
@@ -230,7 +296,8 @@ def parse_error_body(body: bytes) -> tuple[int | None, str | None, str | None]:
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        return None, None, (text[:_TEXT_LIMIT] or None)
+        kept = text[:_TEXT_LIMIT]
+        return None, page_summary(kept), (kept or None)
     message = data.get("error_message")
     detail = next((data[k] for k in _DETAIL_KEYS if data.get(k) not in (None, "")), None)
     return (
@@ -238,6 +305,18 @@ def parse_error_body(body: bytes) -> tuple[int | None, str | None, str | None]:
         str(message) if message is not None else None,
         str(detail) if detail is not None else None,
     )
+
+
+def page_summary(text: str) -> str | None:
+    """What a page that is not JSON says in one short line: its HTML title, else its first line with text."""
+    title = _TITLE.search(text)
+    candidates = [title.group(1)] if title else []
+    candidates += text.splitlines()
+    for candidate in candidates:
+        line = " ".join(html.unescape(_TAG.sub(" ", candidate)).split())
+        if line:
+            return line if len(line) <= _BRIEF_LIMIT else line[: _BRIEF_LIMIT - 1] + "…"
+    return None
 
 
 def exception_class(code: int | None, status: int) -> type[APIError]:

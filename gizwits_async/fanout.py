@@ -29,7 +29,7 @@ import attrs
 from .endpoints._base import Call, Endpoints
 from .endpoints.control import Attrs, control_call
 from .endpoints.devices import latest_call
-from .errors import GizwitsError, SessionClosedError, ValidationError
+from .errors import GizwitsError, SessionClosedError, ValidationError, error_key
 from .log import logger
 from .models import DeviceData
 from .throttling import Pacer, RateLimiter
@@ -70,16 +70,17 @@ class BulkError(GizwitsError):
 
     def __init__(self, report: BulkReport[Any]) -> None:
         self.report = report
-        failed = [o for o in report.outcomes if not o.ok]
-        codes = collections.Counter(_error_key(o.error) for o in failed)
-        summary = ", ".join(f"{key}: {count}" for key, count in codes.most_common())
-        super().__init__(f"{len(failed)} of {len(report.outcomes)} failed ({summary})")
+        super().__init__(report.summary())
 
 
-@attrs.frozen
+#: How many failures `str(report)` and `repr(report)` show.
+_SHOWN_FAILURES = 3
+
+
+@attrs.frozen(repr=False)
 class BulkReport(Generic[T]):
     """Every input's `Outcome`, in input order (``BulkReport[DeviceData]`` from `latest_many`, ``BulkReport[None]``
-    from `control_many`)."""
+    from `control_many`). Its repr and str are short: counts and the first failures."""
 
     outcomes: list[Outcome[T]]
 
@@ -89,9 +90,39 @@ class BulkReport(Generic[T]):
         return [o.did for o in self.outcomes if o.error is None]
 
     @property
+    def failures(self) -> list[Outcome[T]]:
+        """The failed outcomes, in input order: one per failed input, a did given twice counted twice."""
+        return [o for o in self.outcomes if o.error is not None]
+
+    @property
     def failed(self) -> dict[str, GizwitsError]:
-        """did -> error for the failures (for a did given twice, the last failure; see ``outcomes``)."""
+        """did -> error, one entry per did that failed at least once: its last failure.
+
+        A did given several times appears once here, so count and loop over `failures` instead.
+        """
         return {o.did: o.error for o in self.outcomes if o.error is not None}
+
+    @property
+    def errors(self) -> collections.Counter[str]:
+        """Failures by kind, keyed as `Progress.errors` is (the error code's name, or the exception class)."""
+        return collections.Counter(error_key(o.error) for o in self.outcomes if o.error is not None)
+
+    def summary(self) -> str:
+        """One line: how many failed, of how many, by kind ("2 of 5 failed (DEVICE_OFFLINE: 2)")."""
+        errors = self.errors
+        kinds = ", ".join(f"{key}: {count}" for key, count in errors.most_common())
+        return f"{errors.total()} of {len(self.outcomes)} failed" + (f" ({kinds})" if kinds else "")
+
+    def __repr__(self) -> str:
+        shown = [f"{o.did}: {error_key(o.error)}" for o in self.failures[:_SHOWN_FAILURES] if o.error is not None]
+        return f"<BulkReport {self.summary()}; first failures: {shown}>" if shown else f"<BulkReport {self.summary()}>"
+
+    def __str__(self) -> str:
+        failures = self.failures
+        lines = [self.summary()] + [f"  {o.did}: {o.error}" for o in failures[:_SHOWN_FAILURES]]
+        if len(failures) > _SHOWN_FAILURES:
+            lines.append(f"  ... and {len(failures) - _SHOWN_FAILURES} more (see .failures)")
+        return "\n".join(lines)
 
     @property
     def ok(self) -> bool:
@@ -104,11 +135,6 @@ class BulkReport(Generic[T]):
             raise BulkError(self)
 
 
-def _error_key(error: GizwitsError | None) -> str:
-    code = getattr(error, "code", None)
-    return str(code) if code is not None else type(error).__name__
-
-
 @attrs.define
 class Progress:
     """A progress hook that counts outcomes; pass it as ``progress=`` (any callable taking an `Outcome` works)."""
@@ -116,16 +142,17 @@ class Progress:
     done: int = 0
     succeeded: int = 0
     failed: int = 0
-    #: Failures by Gizwits error code (or exception class name when there is no code).
+    #: Failures by kind: the Gizwits error code's name ("DEVICE_OFFLINE"), or the exception class when the error
+    #: has no code ("TransportError"); see `gizwits_async.errors.error_key`.
     errors: collections.Counter[str] = attrs.field(factory=collections.Counter)
 
     def __call__(self, outcome: Outcome[Any]) -> None:
         self.done += 1
-        if outcome.ok:
+        if outcome.error is None:
             self.succeeded += 1
         else:
             self.failed += 1
-            self.errors[_error_key(outcome.error)] += 1
+            self.errors[error_key(outcome.error)] += 1
 
 
 Inputs = Iterator[Any] | AsyncIterator[Any]
@@ -261,7 +288,7 @@ class FanoutAPI(Endpoints):
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
         progress: ProgressHook = None,
     ) -> BulkReport[None]:
-        """C1 for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
+        """`control` for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
 
         Returns every input's outcome in input order. ``rate`` caps request starts per second (retries
         included); ``progress`` is called with each outcome as it completes.
@@ -272,7 +299,7 @@ class FanoutAPI(Endpoints):
         self, dids: Iterable[str] | AsyncIterable[str], *, concurrency: int | None = None,
         rate: float | None = None, progress: ProgressHook = None,
     ) -> BulkReport[DeviceData]:
-        """D1 for many devices; each outcome's ``value`` is a `DeviceData`."""
+        """`latest` for many devices; each outcome's ``value`` is a `DeviceData`."""
         return await self._collect(_did_inputs(dids), _latest, concurrency, rate, progress)
 
     async def stream_control(

@@ -103,7 +103,7 @@ class Token:
 
 @attrs.frozen
 class AppToken:
-    """An application token (A1), for the captcha and SMS-code calls. Its value never shows in repr/str."""
+    """An application token, for the captcha and SMS-code calls. Its value never shows in repr/str."""
 
     token: str = attrs.field(repr=False)
     expire_at: dt.datetime
@@ -259,7 +259,7 @@ class Device:
 
 @attrs.frozen
 class DeviceData:
-    """A device's latest reported data (D1). ``updated_at`` is None when the device never reported.
+    """A device's latest reported data (GET /app/devdata/{did}/latest); ``updated_at`` None: never reported.
 
     ``raw`` is the whole answer as received, read-only.
     """
@@ -329,7 +329,7 @@ class ScheduledCommand:
 
 @attrs.frozen
 class Schedule:
-    """A timed control task (S2). ``time`` is UTC; ``repeat`` is "none" or a tuple of weekday names."""
+    """A timed control task (GET /app/scheduler). ``time`` is UTC; ``repeat`` is "none" or a tuple of weekdays."""
 
     id: str
     created_at: dt.datetime | None
@@ -344,7 +344,7 @@ class Schedule:
 
     @classmethod
     def from_wire(cls, data: Any) -> Schedule:
-        """From one entry of the S2 list."""
+        """From one entry of the GET /app/scheduler list."""
         body = _obj(data)
         date, clock, repeat = body.get("date"), body.get("time"), str(body.get("repeat") or "none")
         return cls(
@@ -362,7 +362,7 @@ class Schedule:
 
 @attrs.frozen
 class ScheduleLog:
-    """One run of a scheduled task (S4): when, "succeed" or "failed", and each device's result."""
+    """One run of a scheduled task (its logs): when, "succeed" or "failed", and each device's result."""
 
     datetime: dt.datetime
     status: str
@@ -386,7 +386,7 @@ class ScheduleLog:
 
 
 def schedule_logs_from_wire(data: Any) -> list[ScheduleLog]:
-    """S4 answers one log object in the vendor's example and a list on servers with history: accept both."""
+    """The logs endpoint answers one log object in the vendor's example, a list on servers with history: both."""
     items = data if isinstance(data, list) else [data] if data else []
     return [ScheduleLog.from_wire(item) for item in items]
 

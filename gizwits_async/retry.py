@@ -79,15 +79,17 @@ def should_retry(error: GizwitsError, idempotency: Idempotency) -> bool:
     """Whether ``error`` is transient and the call may be sent again.
 
     A throttle (9041/429) or a connection that never opened means the server did not act, so every call may
-    be repeated; other transient failures (timeouts, dropped connections, 502/503/504, 9008) only for calls
-    that are safe to repeat.
+    be repeated; other transient failures (timeouts, dropped connections, 502/503/504, 9008, and any other 5xx
+    that carries no Gizwits code, such as a bare 500) only for calls that are safe to repeat.
     """
     if isinstance(error, ThrottledError):
         return True
     if isinstance(error, TransportError):
         return not error.sent or idempotency is Idempotency.SAFE
     if isinstance(error, ServerError):
-        transient = error.code == ErrorCode.SERVER_ERROR or error.status in _RETRY_STATUSES
+        # A bare 5xx (no Gizwits code) is the service failing, not refusing: it clears up by itself.
+        transient = error.code == ErrorCode.SERVER_ERROR or error.status in _RETRY_STATUSES or (
+            error.code is None and error.status >= 500)
         return transient and idempotency is Idempotency.SAFE
     return False
 

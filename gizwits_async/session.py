@@ -85,7 +85,8 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
 
     Safe to share between the tasks of one event loop (the first one it is used in). Use ``async with
     Session(...)`` or call `aclose`. Every call that returns a `Token` signs the session in and remembers how, so
-    it renews the token by itself before expiry or after the server rejects it (9004/9006).
+    it renews the token by itself before expiry or after the server rejects it (9004/9006). Which method sends
+    which request: docs/endpoints.md in the repository.
     """
 
     def __init__(
@@ -103,6 +104,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         login_backoff: float = 300.0,
         verify: Verify = True,
         trust_env: bool = True,
+        lang: str | None = "en",
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """Create a session; it opens its connection pool on first use.
@@ -115,6 +117,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         with its retries), or an `httpx.Timeout` (its read and connect timeouts).
         ``retry``: a `RetryPolicy` or the number of attempts in all (default 3). ``login_backoff``: seconds
         during which, after the server rejected the password, the session does not sign in again by itself.
+        ``lang``: the user's language, sent with sign-ins and user creation (None: not sent).
         ``clock``: where the session reads the time and sleeps (tests pass their own).
         """
         appid = check_text(appid, "appid")
@@ -122,7 +125,8 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         limit = check_int(max_concurrency, "max_concurrency", minimum=1)
         settled = make_timeout(timeout)
         shared = Shared(
-            appid=appid, base_url=base, timeout=settled, retry=_retry_policy(retry), max_concurrency=limit,
+            appid=appid, lang=None if lang is None else check_text(lang, "lang"), base_url=base, timeout=settled,
+            retry=_retry_policy(retry), max_concurrency=limit,
             login_backoff=check_number(login_backoff, "login_backoff (seconds)", zero_ok=True), clock=clock,
             transport=make_transport(client, base_url=base, timeout=settled, pool_size=limit, verify=verify,
                                      trust_env=trust_env),
@@ -149,6 +153,11 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
     def appid(self) -> str:
         """The application id."""
         return self._shared.appid
+
+    @property
+    def lang(self) -> str | None:
+        """The user's language, sent with sign-ins and user creation (None: not sent)."""
+        return self._shared.lang
 
     @property
     def base_url(self) -> str:

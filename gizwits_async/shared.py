@@ -27,6 +27,8 @@ class Shared:
     """
 
     appid: str
+    #: The user's language, sent with sign-ins and user creation (None: not sent).
+    lang: str | None
     base_url: str
     timeout: Timeout
     retry: RetryPolicy

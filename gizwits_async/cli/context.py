@@ -83,7 +83,7 @@ def error_label(error: GizwitsError) -> str:
 def describe(error: GizwitsError) -> str:
     """One line for an error: the Gizwits code and its name first when the server gave one."""
     if isinstance(error, APIError):
-        detail = f": {error.detail}" if error.detail else ""
+        detail = f": {error.brief_detail}" if error.brief_detail else ""
         return f"Gizwits error {error_label(error)} (HTTP {error.status}) {error.message}{detail}"
     if isinstance(error, TransportError):
         return f"cannot reach the server: {error}"

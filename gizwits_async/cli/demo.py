@@ -112,9 +112,9 @@ async def _demo(out: Output, count: int, latency_ms: float, concurrency: int) ->
                 commands = {d.did: {"switch": True, "brightness": n % 101} for n, d in enumerate(devices)}
                 with out.progress(len(commands), "switching on") as progress:
                     report = await session.control_many(commands, concurrency=concurrency, progress=progress)
-                failures = collections.Counter(error_label(e) for e in report.failed.values())
+                failures = collections.Counter(error_label(o.error) for o in report.failures if o.error is not None)
                 why = ", ".join(f"{n} x {label}" for label, n in failures.items())
-                step.result = f"{len(report.succeeded)} ok, {len(report.failed)} failed ({why})"
+                step.result = f"{len(report.succeeded)} ok, {len(report.failures)} failed ({why})"
 
             with steps.step("read back") as step:
                 readings = await session.latest_many(commands, concurrency=concurrency)

@@ -9,7 +9,7 @@ async with emu.serve() as base_url: ...          # real HTTP on loopback
 """
 
 from .clock import Clock, FakeClock, SystemClock
-from .config import EmulatorConfig
+from .config import EmulatorConfig, SeedUser, load_users
 from .core import Emulator, run_server
 from .datapoints import Datapoint, Product
 from .errors import ApiError
@@ -27,9 +27,11 @@ __all__ = [
     "FakeClock",
     "Faults",
     "Product",
+    "SeedUser",
     "State",
     "Stats",
     "SystemClock",
     "User",
+    "load_users",
     "run_server",
 ]

@@ -1,6 +1,6 @@
 """The HTTP face of the emulator: a plain ASGI app translating requests to State calls and back.
 
-No framework: one dispatcher with a small router keeps the hot paths (D1 latest, C1 control) cheap and gives
+No framework: one dispatcher with a small router keeps the hot paths (latest data, control) cheap and gives
 the fault knobs the raw control they need (a response cut off mid-body, a proxy's HTML page).
 """
 
@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from http import HTTPStatus
 from typing import Any, NoReturn
 from urllib.parse import quote
 
 from .errors import ApiError
 from .faults import Faults, RateLimiter
+from .outside import OutsideControls
 from .records import Endpoint, endpoint_of
 from .routing import JSON, Call, Receive, Reply, Route, Router, Scope, Send, lifespan, read_body, send_response
 from .scheduler import parse_schedule
@@ -26,7 +28,25 @@ _PROXY_PAGE = (
     "<html>\r\n<head><title>{0} {1}</title></head>\r\n<body>\r\n<center><h1>{0} {1}</h1></center>\r\n"
     "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 )
-_PROXY_REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable"}
+_PROXY_REASONS = {503: "Service Temporarily Unavailable"}  # nginx's wording; the others are the standard ones
+HTML = b"text/html; charset=utf-8"
+PLAIN = b"text/plain; charset=utf-8"
+_NGINX_HTML = b"text/html"
+
+
+def error_page(status: int, kind: str) -> tuple[bytes, bytes]:
+    """A proxy's error page for `status` ("html" or "plain"), without a Gizwits code; (body, content type)."""
+    reason = _PROXY_REASONS.get(status) or HTTPStatus(status).phrase
+    if kind == "plain":
+        return f"{status} {reason}\n".encode(), PLAIN
+    return _PROXY_PAGE.format(status, reason).encode(), _NGINX_HTML
+
+
+def success_content_type(mode: str, method: str) -> bytes:
+    """The Content-Type of a success answer under the `content_type` knob (errors are always JSON)."""
+    if mode == "html" or (mode == "real" and method == "GET"):
+        return HTML
+    return JSON
 
 
 class DroppedConnection(Exception):
@@ -92,6 +112,7 @@ class EmulatorApp:
                 Route("GET", "/app/scheduler", "S2", self.schedules),
                 Route("DELETE", "/app/scheduler/{id}", "S3", self.delete_schedule),
                 Route("GET", "/app/scheduler/{id}/logs", "S4", self.schedule_logs),
+                *OutsideControls(stats).routes(),
             ]
         )
 
@@ -105,10 +126,10 @@ class EmulatorApp:
         body = await read_body(receive)
         route, params, known = self.router.match(scope["method"], scope["path"])
         if route is None:
+            # What a generic web server answers: no Gizwits code for a route that does not exist.
             self.stats.requests["?"] += 1
-            status = 405 if known else 404
-            error = {"error_code": status, "error_message": "no such route", "detail_message": scope["path"]}
-            await send_response(send, status, json.dumps(error).encode())
+            missing = HTTPStatus.METHOD_NOT_ALLOWED if known else HTTPStatus.NOT_FOUND
+            await send_response(send, missing, f"{missing.value} {missing.phrase}\n".encode(), PLAIN)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         call = Call(
@@ -127,15 +148,17 @@ class EmulatorApp:
             await asyncio.sleep(delay)
         if faults.roll(faults.drop_rate):
             await _drop(send, call)
-        if faults.roll(faults.error_rate):
+        if faults.inject_error():
             status = faults.next_error_status()
-            page = _PROXY_PAGE.format(status, _PROXY_REASONS[status]).encode()
-            await self._finish(send, call, status, page, b"text/html")
+            await self._finish(send, call, status, *error_page(status, faults.error_page))
             return
         status, raw = self._handle(route, call)
-        if 200 <= status < 300 and raw and faults.roll(faults.malformed_rate):
-            raw = raw[: len(raw) // 2]
-        await self._finish(send, call, status, raw, JSON)
+        content_type = JSON
+        if 200 <= status < 300:
+            content_type = success_content_type(self.state.config.content_type, call.method)
+            if raw and faults.roll(faults.malformed_rate):
+                raw = raw[: len(raw) // 2]
+        await self._finish(send, call, status, raw, content_type)
 
     def _record(self, call: Call) -> None:
         stats = self.stats
@@ -152,8 +175,8 @@ class EmulatorApp:
 
     def _handle(self, route: Route, call: Call) -> tuple[int, bytes]:
         try:
-            appid = call.headers.get("x-gizwits-application-id")
-            if appid != self.state.config.appid:
+            appid = call.headers.get("x-gizwits-application-id", "")
+            if not self.state.config.accepts(appid):
                 raise ApiError(9003)
             limit = self.faults.rate_limit
             if limit is not None:
@@ -194,7 +217,7 @@ class EmulatorApp:
         }
 
     def register(self, call: Call) -> Reply:
-        """U1-U5: POST /app/users, dispatched on the body's keys."""
+        """POST /app/users (sign-up in its five forms), dispatched on the body's keys."""
         state, endpoint = self.state, call.endpoint
         if endpoint == "U1":
             token = state.register_anonymous(call.text("phone_id"))
@@ -216,7 +239,7 @@ class EmulatorApp:
         return 201, token.to_wire()
 
     def update_user(self, call: Call) -> Reply:
-        """U6-U10: PUT /app/users, dispatched on the body's keys."""
+        """PUT /app/users (account changes in their five forms), dispatched on the body's keys."""
         user, state, endpoint = self._user(call), self.state, call.endpoint
         if endpoint == "U8":
             state.update_password(user, call.text("old_pwd"), call.text("new_pwd"))
@@ -231,37 +254,38 @@ class EmulatorApp:
         return 200, {"updatedAt": iso_millis(state.clock.now())}
 
     def login(self, call: Call) -> Reply:
-        """U11."""
+        """POST /app/login."""
         return 200, self.state.login(call.text("username"), call.text("password")).to_wire()
 
     def request_token(self, call: Call) -> Reply:
-        """A1."""
-        token, expired_at = self.state.request_app_token(call.headers.get("x-gizwits-application-auth"))
+        """POST /app/request_token."""
+        token, expired_at = self.state.request_app_token(
+            call.headers.get("x-gizwits-application-auth"), call.headers.get("x-gizwits-application-id"))
         return 200, {"token": token, "expired_at": expired_at}
 
     def _app_token(self, call: Call) -> None:
         self.state.check_app_token(call.headers.get("x-gizwits-application-token"))
 
     def captcha(self, call: Call) -> Reply:
-        """V1: the captcha "picture" is a data URL holding the configured captcha code."""
+        """GET /app/verify/codes: the captcha "picture" is a data URL holding the configured captcha code."""
         self._app_token(call)
         url = "data:text/plain;charset=utf-8," + quote(self.state.config.captcha_code)
         return 200, {"captcha_id": self.state.new_captcha(), "captcha_url": url}
 
     def send_sms_code(self, call: Call) -> Reply:
-        """V2."""
+        """POST /app/verify/codes."""
         self._app_token(call)
         self.state.send_sms_code(call.text("captcha_id"), call.text("captcha_code"), call.text("phone"))
         return 201, None
 
     def verify_sms_code(self, call: Call) -> Reply:
-        """V3."""
+        """PUT /app/verify/codes."""
         self._app_token(call)
         self.state.verify_sms_code(call.text("phone"), call.text("sms_code"))
         return 200, {}
 
     def reset_password(self, call: Call) -> Reply:
-        """R1 (by email) and R2 (by phone)."""
+        """POST /app/reset_password, by email or by phone."""
         if call.endpoint == "R2":
             self.state.reset_password_by_phone(call.text("phone"), call.text("code"), call.text("new_pwd"))
         else:
@@ -269,11 +293,11 @@ class EmulatorApp:
         return 200, {}
 
     def latest(self, call: Call) -> Reply:
-        """D1 (the vendor page sends no user token)."""
+        """GET /app/devdata/{did}/latest (the vendor page sends no user token)."""
         return 200, self.state.latest(call.params["did"])
 
     def bindings(self, call: Call) -> Reply:
-        """D2."""
+        """GET /app/bindings."""
         rows = self.state.list_bindings(
             self._user(call),
             show_disabled=call.flag("show_disabled"),
@@ -284,11 +308,11 @@ class EmulatorApp:
         return 200, {"devices": rows}
 
     def device_details(self, call: Call) -> Reply:
-        """DV1."""
+        """GET /app/devices/{did}."""
         return 200, self.state.device_details(self._user(call), call.params["did"], endpoint=self._endpoint(call))
 
     def update_binding(self, call: Call) -> Reply:
-        """B7: at least one of remark, dev_alias (strings) and dev_label (a list of strings)."""
+        """PUT /app/bindings/{did}: at least one of remark, dev_alias (strings) and dev_label (a list of strings)."""
         user, data = self._user(call), call.data()
         changes: dict[str, Any] = {key: data[key] for key in ("remark", "dev_alias", "dev_label") if key in data}
         if not changes:
@@ -307,7 +331,7 @@ class EmulatorApp:
         return devices
 
     def bind(self, call: Call) -> Reply:
-        """D3."""
+        """POST /app/bindings."""
         user = self._user(call)
         items = []
         for item in self._devices(call):
@@ -318,12 +342,12 @@ class EmulatorApp:
         return 200, self.state.bind_devices(user, items)
 
     def unbind(self, call: Call) -> Reply:
-        """D4."""
+        """DELETE /app/bindings."""
         user = self._user(call)
         return 200, self.state.unbind_devices(user, [call.text("did", item) for item in self._devices(call)])
 
     def control(self, call: Call) -> Reply:
-        """C1 (attrs) and C2 (raw)."""
+        """POST /app/control/{did}: attrs or raw bytes."""
         user = self._user(call)
         data, did = call.data(), call.params["did"]
         if call.endpoint == "C2":
@@ -343,24 +367,24 @@ class EmulatorApp:
         return 200, {}
 
     def create_schedule(self, call: Call) -> Reply:
-        """S1."""
+        """POST /app/scheduler."""
         user, state = self._user(call), self.state
         schedule = parse_schedule(call.data(), schedule_id=state.new_schedule_id(), uid=user.uid, now=state.clock.now())
         state.add_schedule(schedule)
         return 201, {"id": schedule.id}
 
     def schedules(self, call: Call) -> Reply:
-        """S2."""
+        """GET /app/scheduler."""
         user = self._user(call)
         return 200, self.state.list_schedules(user, limit=call.query("limit", 20), skip=call.query("skip", 0))
 
     def delete_schedule(self, call: Call) -> Reply:
-        """S3."""
+        """DELETE /app/scheduler/{id}."""
         self.state.delete_schedule(self._user(call), call.params["id"])
         return 200, {}
 
     def schedule_logs(self, call: Call) -> Reply:
-        """S4."""
+        """GET /app/scheduler/{id}/logs."""
         return 200, self.state.user_schedule(self._user(call), call.params["id"]).logs
 
 

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Generic, overload
 
 import httpx
-from typing_extensions import TypeVar  # TypeVar defaults (PEP 696) before Python 3.13
+
+if sys.version_info >= (3, 13):
+    from typing import TypeVar
+else:  # TypeVar defaults (PEP 696) before Python 3.13
+    from typing_extensions import TypeVar
 
 from .app import DroppedConnection, EmulatorApp
 from .clock import Clock, FakeClock, SystemClock
 from .config import EmulatorConfig
 from .faults import Faults
-from .server import run_until_signal, serve
 from .state import State
 from .stats import Stats
 
 ClockT = TypeVar("ClockT", bound=Clock, default=Clock, covariant=True)
+
+#: What serving on a socket needs beyond the base install: the in-process emulator does without it.
+SERVER_EXTRA = "serving the emulator on a socket needs uvicorn: pip install 'gizwits-async[emulator]'"
+
+
+def _require_uvicorn() -> None:
+    """Fail with a message naming the extra, before the server module (which imports uvicorn) is imported."""
+    if importlib.util.find_spec("uvicorn") is None:
+        raise ModuleNotFoundError(SERVER_EXTRA, name="uvicorn")
 
 
 class _Transport(httpx.ASGITransport):
@@ -80,10 +94,16 @@ class Emulator(Generic[ClockT]):
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> AbstractAsyncContextManager[str]:
         """`async with emu.serve() as base_url:` real HTTP (uvicorn) on loopback; port 0 = any free."""
+        _require_uvicorn()
+        from .server import serve
+
         return serve(self.app, host, port)
 
     def run(self, host: str = "127.0.0.1", port: int = 8765, on_ready: Callable[[str], None] = print) -> None:
         """Serve until SIGINT/SIGTERM (blocking); `on_ready(base_url)` is called once listening."""
+        _require_uvicorn()
+        from .server import run_until_signal
+
         run_until_signal(self.app, host, port, on_ready)
 
     def __repr__(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# code -> (error_message, HTTP status), as in ERRORS.md; only the codes the emulator can produce.
+# code -> (error_message, HTTP status), as the service answers them; only the codes the emulator can produce.
 ERRORS: dict[int, tuple[str, int]] = {
     9003: ("appid invalid", 400),
     9004: ("token invalid", 400),

@@ -86,7 +86,7 @@ Handler = Callable[[Call], Reply]
 
 @dataclass(frozen=True)
 class Route:
-    """A method and path template, the endpoint id(s) of ENDPOINTS.md it serves, and its handler."""
+    """A method and path template, the endpoint id(s) it serves (docs/endpoints.md), and its handler."""
 
     method: str
     template: str

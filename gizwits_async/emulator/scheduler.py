@@ -1,4 +1,4 @@
-"""Timed control tasks (S1-S4): the task form, its validation, and when a task fires next."""
+"""Timed control tasks (/app/scheduler): the task form, its validation, and when a task fires next."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ class Schedule:
         return None  # pragma: no cover - a week always holds one of the days
 
     def to_wire(self) -> dict[str, Any]:
-        """The task as S2 lists it."""
+        """The task as GET /app/scheduler lists it."""
         return {
             "id": self.id,
             "created_at": iso_seconds(self.created_at),
@@ -82,7 +82,7 @@ class Schedule:
 
 
 def parse_schedule(body: Any, *, schedule_id: str, uid: str, now: float) -> Schedule:
-    """Build a Schedule from an S1 body, or raise 9015 naming the first bad field."""
+    """Build a Schedule from a POST /app/scheduler body, or raise 9015 naming the first bad field."""
     if not isinstance(body, dict):
         raise ApiError(9015, "body must be a JSON object")
     when = body.get("time")

@@ -55,7 +55,7 @@ class User:
 
 @dataclass
 class Token:
-    """A user token, as U1-U5 and U11 answer it."""
+    """A user token, as sign-up (POST /app/users) and POST /app/login answer it."""
 
     token: str
     uid: str
@@ -124,6 +124,10 @@ class State:
         self.add_user(config.username, config.password)
         for _ in range(config.devices):
             self.bind(config.username, self.add_device(drift=config.drift).did)
+        for seeded in config.users:
+            self.add_user(seeded.username, seeded.password, email=seeded.email, phone=seeded.phone)
+            for _ in range(seeded.devices):
+                self.bind(seeded.username, self.add_device(drift=config.drift).did)
 
     # -- ids -------------------------------------------------------------------------------------------
     def _hex(self) -> str:
@@ -158,35 +162,35 @@ class State:
         return self.users[token.uid]
 
     def register_anonymous(self, phone_id: str) -> Token:
-        """U1: the same phone_id always maps to the same user."""
+        """Anonymous sign-up: the same phone_id always maps to the same user."""
         user = self._find(phone_id=phone_id) or self._new_user(phone_id=phone_id)
         return self.issue_token(user)
 
     def register_username(self, username: str, password: str) -> Token:
-        """U2."""
+        """Sign-up by username."""
         self._check_free(username=username)
         return self.issue_token(self._new_user(username=username, password=password))
 
     def register_email(self, email: str, password: str) -> Token:
-        """U3."""
+        """Sign-up by email."""
         self._check_free(email=email)
         return self.issue_token(self._new_user(email=email, password=password))
 
     def register_phone(self, phone: str, password: str, code: str) -> Token:
-        """U4: needs the SMS code sent to `phone`."""
+        """Sign-up by phone: needs the SMS code sent to `phone`."""
         self._check_free(phone=phone)
         self.verify_sms_code(phone, code)
         return self.issue_token(self._new_user(phone=phone, password=password))
 
     def register_oauth(self, src: str, uid: str) -> Token:
-        """U5: the same (src, uid) always maps to the same user."""
+        """Sign-up by OAuth: the same (src, uid) always maps to the same user."""
         if src not in OAUTH_SOURCES:
             raise ApiError(9015, f"authData.src must be one of {', '.join(OAUTH_SOURCES)}")
         user = self._find(oauth=(src, uid)) or self._new_user(oauth=(src, uid))
         return self.issue_token(user)
 
     def login(self, login: str, password: str) -> Token:
-        """U11: `login` may be a username, an email or a phone."""
+        """Login: `login` may be a username, an email or a phone."""
         user = self._find(username=login) or self._find(email=login) or self._find(phone=login)
         if user is None:
             raise ApiError(9005)
@@ -200,13 +204,13 @@ class State:
             raise ApiError({"username": 9019, "email": 9022, "phone": 9018}[key], f"{key} {value!r} is taken")
 
     def update_username(self, user: User, username: str, password: str) -> None:
-        """U6: name an (anonymous) user."""
+        """Name an (anonymous) user."""
         if user.username != username:
             self._check_free(username=username)
         user.username, user.password = username, password
 
     def update_phone(self, user: User, phone: str, code: str, password: str | None = None) -> None:
-        """U7 (with a password) and U10: needs the SMS code sent to the new phone."""
+        """Give a user a phone (with a password, or changing it): needs the SMS code sent to the new phone."""
         if user.phone != phone:
             self._check_free(phone=phone)
         self.verify_sms_code(phone, code)
@@ -215,24 +219,24 @@ class State:
             user.password = password
 
     def update_password(self, user: User, old: str, new: str) -> None:
-        """U8: 9020 when `old` is wrong."""
+        """Change the password: 9020 when `old` is wrong."""
         if user.password != old:
             raise ApiError(9020)
         user.password = new
 
     def update_email(self, user: User, email: str) -> None:
-        """U9."""
+        """Change the email."""
         if user.email != email:
             self._check_free(email=email)
         user.email = email
 
     def reset_password_by_email(self, email: str) -> None:
-        """R1: the emulator sends no mail; it only checks that the user exists."""
+        """Password reset by email: the emulator sends no mail; it only checks that the user exists."""
         if self._find(email=email) is None:
             raise ApiError(9005)
 
     def reset_password_by_phone(self, phone: str, code: str, new_password: str) -> None:
-        """R2."""
+        """Password reset by phone, with the SMS code."""
         user = self._find(phone=phone)
         if user is None:
             raise ApiError(9005)
@@ -240,9 +244,12 @@ class State:
         user.password = new_password
 
     # -- app token and verification codes --------------------------------------------------------------
-    def request_app_token(self, signature: str | None) -> tuple[str, int]:
-        """A1: `signature` must be md5(appid + app_secret) in lowercase hex; returns (token, expired_at)."""
-        expected = hashlib.md5((self.config.appid + self.config.app_secret).encode()).hexdigest()
+    def request_app_token(self, signature: str | None, appid: str | None = None) -> tuple[str, int]:
+        """The app token: `signature` must be md5(appid + app_secret) in lowercase hex; returns (token, expired_at).
+
+        `appid` is the request's (default: the configured one); every accepted appid shares the app secret.
+        """
+        expected = hashlib.md5(((appid or self.config.appid) + self.config.app_secret).encode()).hexdigest()
         if signature != expected:
             raise ApiError(9038)
         token, expires = self._hex(), self.clock.now() + self.config.app_token_ttl
@@ -258,13 +265,13 @@ class State:
             raise ApiError(9006)
 
     def new_captcha(self) -> str:
-        """V1: a captcha id; its answer is the configured captcha code."""
+        """A captcha id; its answer is the configured captcha code."""
         captcha_id = self._hex()
         self.captchas.add(captcha_id)
         return captcha_id
 
     def send_sms_code(self, captcha_id: str, captcha_code: str, phone: str) -> None:
-        """V2: solving the captcha (single use) sends the configured SMS code to `phone`."""
+        """Solving the captcha (single use) sends the configured SMS code to `phone`."""
         if captcha_id not in self.captchas or captcha_code != self.config.captcha_code:
             raise ApiError(9010, "wrong captcha")
         self.captchas.discard(captcha_id)
@@ -276,7 +283,7 @@ class State:
         return self.config.sms_code
 
     def verify_sms_code(self, phone: str, code: str) -> None:
-        """V3: 9010 when no code was sent or it differs, 9009 when it expired."""
+        """Check an SMS code: 9010 when no code was sent or it differs, 9009 when it expired."""
         sent = self.sms_codes.get(phone)
         if sent is None or sent[0] != code:
             raise ApiError(9010)
@@ -292,7 +299,7 @@ class State:
         return device
 
     def latest(self, did: str) -> dict[str, Any]:
-        """D1: the device's last report (`attr` empty and `updated_at` 0 when it never reported)."""
+        """The device's last report (`attr` empty and `updated_at` 0 when it never reported)."""
         device = self.device(did)
         if device.drift:
             self._drift(device)
@@ -318,7 +325,7 @@ class State:
     def list_bindings(
         self, user: User, *, show_disabled: bool, limit: int, skip: int, endpoint: Endpoint
     ) -> list[dict[str, Any]]:
-        """D2: the user's devices in bind order, disabled ones only with `show_disabled`.
+        """The user's devices in bind order, disabled ones only with `show_disabled`.
 
         `endpoint` is where the emulator serves: the records' push address.
         """
@@ -338,18 +345,18 @@ class State:
         return device, binding
 
     def device_details(self, user: User, did: str, *, endpoint: Endpoint) -> dict[str, Any]:
-        """DV1: the record of one device the user has bound (9014 unknown, 9017 not bound)."""
+        """The record of one device the user has bound (9014 unknown, 9017 not bound)."""
         return self._record(*self._bound(user, did), endpoint)
 
     def update_binding(self, user: User, did: str, changes: dict[str, Any]) -> dict[str, Any]:
-        """B7: change the user's remark, dev_alias and/or dev_label of `did`; returns the three as now set."""
+        """Change the user's remark, dev_alias and/or dev_label of `did`; returns the three as now set."""
         _, binding = self._bound(user, did)
         for key, value in changes.items():
             setattr(binding, key, list(value) if key == "dev_label" else value)
         return {"remark": binding.remark, "dev_alias": binding.dev_alias, "dev_label": list(binding.dev_label)}
 
     def bind_devices(self, user: User, requests: Iterable[tuple[str, str, str]]) -> dict[str, list[str]]:
-        """D3: (did, passcode, remark) items; an unknown did or a wrong passcode lands in `failed`."""
+        """Bind (did, passcode, remark) items; an unknown did or a wrong passcode lands in `failed`."""
         result: dict[str, list[str]] = {"success": [], "failed": []}
         for did, passcode, remark in requests:
             device = self.devices.get(did)
@@ -361,7 +368,7 @@ class State:
         return result
 
     def unbind_devices(self, user: User, dids: Iterable[str]) -> dict[str, list[str]]:
-        """D4: a did the user has not bound lands in `failed`."""
+        """Unbind: a did the user has not bound lands in `failed`."""
         result: dict[str, list[str]] = {"success": [], "failed": []}
         for did in dids:
             bound = user.bindings.pop(did, None) is not None
@@ -375,7 +382,7 @@ class State:
         return device
 
     def control(self, user: User, did: str, attrs: dict[str, Any], *, at: float | None = None) -> None:
-        """C1: validate against the product, then the device (if online) takes the values and reports."""
+        """Control by datapoints: checked against the product, then the device (if online) takes and reports them."""
         device = self._controllable(user, did)
         checked = self.products[device.product_key].check_write(attrs)
         if not device.online:
@@ -385,7 +392,7 @@ class State:
         device.commands += 1
 
     def control_raw(self, user: User, did: str, raw: list[int]) -> None:
-        """C2: raw bytes reach an online bound device unchanged."""
+        """Control by raw bytes: they reach an online bound device unchanged."""
         device = self._controllable(user, did)
         if not device.online:
             raise ApiError(9042, did)
@@ -398,12 +405,12 @@ class State:
         return self._hex()
 
     def add_schedule(self, schedule: Schedule) -> None:
-        """S1: store a parsed schedule and plan its first run."""
+        """Store a parsed schedule and plan its first run."""
         self.schedules[schedule.id] = schedule
         self._plan(schedule, schedule.next_occurrence(self.clock.now()))
 
     def list_schedules(self, user: User, *, limit: int, skip: int) -> list[dict[str, Any]]:
-        """S2: the user's schedules in creation order."""
+        """The user's schedules in creation order."""
         mine = [s.to_wire() for s in self.schedules.values() if s.uid == user.uid]
         return mine[skip : skip + limit]
 
@@ -415,7 +422,7 @@ class State:
         return schedule
 
     def delete_schedule(self, user: User, schedule_id: str) -> None:
-        """S3."""
+        """Delete a schedule."""
         del self.schedules[self.user_schedule(user, schedule_id).id]
 
     def _plan(self, schedule: Schedule, when: float | None) -> None:
@@ -531,7 +538,7 @@ class State:
             device.updated_at = int(self.clock.now())
 
     def set_disabled(self, did: str, disabled: bool) -> None:
-        """Disable a device: hidden from D2 unless show_disabled, refused by control (9023)."""
+        """Disable a device: hidden from the bindings unless show_disabled, refused by control (9023)."""
         self.device(did).is_disabled = disabled
 
     def revoke_tokens(self, user: str) -> int:
@@ -548,5 +555,5 @@ class State:
 
 
 def iso_millis(timestamp: float) -> str:
-    """`2011-11-07T21:25:10.623Z`, the updatedAt format of U6-U10."""
+    """`2011-11-07T21:25:10.623Z`, the updatedAt format of PUT /app/users."""
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -11,9 +11,9 @@ from typing import Any
 class Stats:
     """What the emulator received.
 
-    `requests` counts every request by endpoint id of ENDPOINTS.md ("U1".."U11", "A1", "V1".."V3", "R1", "R2",
-    "D1".."D4", "C1", "C2", "S1".."S4"), faulted and refused ones included; requests to no known route count
-    under "?", and GET / is not counted. `logins` counts POST /app/login requests, `login_failures`
+    `requests` counts every request by endpoint id (the id column of docs/endpoints.md in the repository; the
+    route table of `EmulatorApp` names them), faulted and refused ones included; requests to no known route
+    count under "?", and GET / is not counted. `logins` counts POST /app/login requests, `login_failures`
     those answered with an error. `last_body` maps an endpoint id to its last JSON request body.
     """
 
@@ -21,6 +21,15 @@ class Stats:
     logins: int = 0
     login_failures: int = 0
     last_body: dict[str, Any] = field(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The counters as JSON: ``{"requests": {endpoint: count}, "logins", "login_failures"}``."""
+        return {"requests": dict(self.requests), "logins": self.logins, "login_failures": self.login_failures}
+
+    def summary(self) -> str:
+        """One line for a human: logins, then the requests by endpoint, busiest first."""
+        counts = ", ".join(f"{endpoint} {count}" for endpoint, count in self.requests.most_common())
+        return f"logins {self.logins} ({self.login_failures} failed); requests: {counts or 'none'}"
 
     def reset(self) -> None:
         """Forget everything recorded so far."""

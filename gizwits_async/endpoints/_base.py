@@ -32,9 +32,9 @@ class Auth(Enum):
     NONE = "none"
     #: ``X-Gizwits-User-token``: the signed-in user's token.
     USER = "user"
-    #: ``X-Gizwits-Application-Token``: the app token of A1 (captcha and SMS-code calls).
+    #: ``X-Gizwits-Application-Token``: the app token (captcha and SMS-code calls).
     APP = "app"
-    #: ``X-Gizwits-Application-Auth``: md5(appid + app secret), for A1 itself.
+    #: ``X-Gizwits-Application-Auth``: md5(appid + app secret), to get the app token.
     APP_SIGNATURE = "app_signature"
 
 

@@ -1,4 +1,4 @@
-"""Device control (C1-C2)."""
+"""Device control (POST /app/control/{did})."""
 
 from __future__ import annotations
 
@@ -12,17 +12,17 @@ Attrs = Mapping[str, bool | int | float | str | bytes]
 
 
 def control_call(did: str, attrs: Any) -> Call[None]:
-    """C1 for ``did`` (shared with the fan-out helpers). The answer, ``{}``, is not read."""
+    """POST /app/control/{did} with datapoints (shared with the fan-out helpers). The answer, ``{}``, is not read."""
     return Call("POST", f"/app/control/{check_did(did)}", Auth.USER, json={"attrs": encode_attrs(attrs)})
 
 
 class ControlAPI(Endpoints):
-    """C1-C2 of ENDPOINTS.md."""
+    """Device control, by datapoints or raw bytes."""
 
     async def control(self, did: str, attrs: Attrs) -> None:
-        """C1: set writable datapoints; ``bytes`` values go out as lowercase hex (binary datapoints)."""
+        """POST /app/control/{did}: set writable datapoints; ``bytes`` values go out as lowercase hex."""
         await self._call(control_call(did, attrs))
 
     async def control_raw(self, did: str, data: bytes | Sequence[int]) -> None:
-        """C2: send raw bytes (0..255) to the device."""
+        """POST /app/control/{did}: send raw bytes (0..255) to the device."""
         await self._call(Call("POST", f"/app/control/{check_did(did)}", Auth.USER, json={"raw": check_raw(data)}))

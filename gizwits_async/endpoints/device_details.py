@@ -37,7 +37,8 @@ class DeviceDetailsAPI(Endpoints):
     async def device(self, did: str) -> Device:
         """The details of one bound device (a fresh ``is_online`` without paging the bindings).
 
-        Raises `DeviceNotFoundError` (9014) for an unknown did, `APIError` 9017 when the user has not bound it.
+        Raises `DeviceNotFoundError` (9014) for an unknown did, `DeviceNotBoundError` (9017) when the user has
+        not bound it.
         """
         result: Device = await self._call(
             Call("GET", f"/app/devices/{check_did(did)}", Auth.USER, parse=Device.from_wire))

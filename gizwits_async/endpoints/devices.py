@@ -1,4 +1,4 @@
-"""Devices: bindings and latest data (D1-D4)."""
+"""Devices: bindings (/app/bindings) and latest data (/app/devdata/{did}/latest)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def _devices_from_wire(data: Any) -> list[Device]:
 
 
 def latest_call(did: str) -> Call[DeviceData]:
-    """D1 for ``did`` (shared with the fan-out helpers)."""
+    """GET /app/devdata/{did}/latest (shared with the fan-out helpers)."""
     return Call("GET", f"/app/devdata/{check_did(did)}/latest", parse=DeviceData.from_wire)
 
 
@@ -31,10 +31,10 @@ def _bind_request(item: BindRequest | tuple[str, ...]) -> BindRequest:
 
 
 class DevicesAPI(Endpoints):
-    """D1-D4 of ENDPOINTS.md."""
+    """Bindings and latest data."""
 
     async def bindings(self, *, limit: int = 20, skip: int = 0, show_disabled: bool = False) -> list[Device]:
-        """D2: one page of the devices bound to the user."""
+        """GET /app/bindings: one page of the devices bound to the user."""
         limit, skip = check_page(limit, skip)
         query = f"?show_disabled={int(show_disabled)}&limit={limit}&skip={skip}"
         result: list[Device] = await self._call(
@@ -42,7 +42,7 @@ class DevicesAPI(Endpoints):
         return result
 
     async def iter_bindings(self, *, page_size: int = 100, show_disabled: bool = False) -> AsyncIterator[Device]:
-        """D2, every page: yields each bound device, stopping after a short page."""
+        """GET /app/bindings, every page: yields each bound device, stopping after a short page."""
         async def fetch(limit: int, skip: int) -> list[Device]:
             return await self.bindings(limit=limit, skip=skip, show_disabled=show_disabled)
 
@@ -50,7 +50,7 @@ class DevicesAPI(Endpoints):
             yield device
 
     async def bind(self, devices: Iterable[BindRequest | tuple[str, ...]]) -> BindResult:
-        """D3: bind devices, each a `BindRequest` or a ``(did, passcode[, remark])`` tuple."""
+        """POST /app/bindings: bind devices, each a `BindRequest` or a ``(did, passcode[, remark])`` tuple."""
         entries = [_bind_request(item).to_wire() for item in devices]
         if not entries:
             raise ValidationError("bind needs at least one device")
@@ -59,7 +59,7 @@ class DevicesAPI(Endpoints):
         return result
 
     async def unbind(self, dids: Iterable[str]) -> BindResult:
-        """D4: unbind devices by did (DELETE with a JSON body)."""
+        """DELETE /app/bindings: unbind devices by did (DELETE with a JSON body)."""
         if isinstance(dids, str):
             raise ValidationError("unbind takes an iterable of dids, not a single string")
         entries = [{"did": check_did(did)} for did in dids]
@@ -70,6 +70,6 @@ class DevicesAPI(Endpoints):
         return result
 
     async def latest(self, did: str) -> DeviceData:
-        """D1: the device's latest reported data."""
+        """GET /app/devdata/{did}/latest: the device's latest reported data."""
         result: DeviceData = await self._call(latest_call(did))
         return result

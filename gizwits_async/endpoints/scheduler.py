@@ -1,4 +1,4 @@
-"""Timed control tasks (S1-S4)."""
+"""Timed control tasks (/app/scheduler)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _next_date(time: str, now: dt.datetime | None = None) -> str:
 
 
 class SchedulerAPI(Endpoints):
-    """S1-S4 of ENDPOINTS.md."""
+    """Timed control tasks: create, list, delete, and their logs."""
 
     async def create_schedule(
         self,
@@ -47,7 +47,7 @@ class SchedulerAPI(Endpoints):
         retry_count: int = 0,
         retry_task: str = "all",
     ) -> str:
-        """S1: create a task that sends ``commands`` at ``time`` (UTC); returns its id.
+        """POST /app/scheduler: create a task that sends ``commands`` at ``time`` (UTC); returns its id.
 
         A one-off task (``repeat="none"``) with no ``date`` runs at the next UTC occurrence of ``time``.
         ``repeat`` is "none" or weekdays ("mon".."sun"). Bad values raise `ValidationError` before any request.
@@ -67,14 +67,14 @@ class SchedulerAPI(Endpoints):
         return result
 
     async def schedules(self, *, limit: int = 20, skip: int = 0) -> list[Schedule]:
-        """S2: one page of the user's tasks."""
+        """GET /app/scheduler: one page of the user's tasks."""
         limit, skip = check_page(limit, skip)
         result: list[Schedule] = await self._call(
             Call("GET", f"{_SCHEDULER}?limit={limit}&skip={skip}", Auth.USER, parse=_schedules_from_wire))
         return result
 
     async def iter_schedules(self, *, page_size: int = 100) -> AsyncIterator[Schedule]:
-        """S2, every page: yields each task, stopping after a short page."""
+        """GET /app/scheduler, every page: yields each task, stopping after a short page."""
         async def fetch(limit: int, skip: int) -> list[Schedule]:
             return await self.schedules(limit=limit, skip=skip)
 
@@ -82,11 +82,11 @@ class SchedulerAPI(Endpoints):
             yield schedule
 
     async def delete_schedule(self, schedule_id: str) -> None:
-        """S3: delete a task."""
+        """DELETE /app/scheduler/{id}: delete a task."""
         await self._call(Call("DELETE", f"{_SCHEDULER}/{check_segment(schedule_id, 'schedule_id')}", Auth.USER))
 
     async def schedule_logs(self, schedule_id: str) -> list[ScheduleLog]:
-        """S4: the task's execution logs."""
+        """GET /app/scheduler/{id}/logs: the task's execution logs."""
         result: list[ScheduleLog] = await self._call(Call(
             "GET", f"{_SCHEDULER}/{check_segment(schedule_id, 'schedule_id')}/logs", Auth.USER,
             parse=schedule_logs_from_wire))

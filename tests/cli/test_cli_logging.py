@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
-from gizwits_async.emulator.__main__ import build_parser
+from gizwits_async.emulator import Emulator
+from gizwits_async.emulator.command import emulator
 from gizwits_async.log import configure
 
 
@@ -46,14 +48,16 @@ def test_a_bad_level_is_bad_input(logged_in: Any) -> None:
     assert logged_in("--log-level", "loud", "whoami").exit_code == 2
 
 
+@pytest.mark.parametrize(("args", "env", "level"), [(["--log-level", "info"], None, logging.INFO),
+                                                   ([], "WARNING", logging.WARNING), ([], None, logging.NOTSET)])
 def test_the_emulator_command_takes_a_level_from_its_option_or_the_environment(
-    monkeypatch: pytest.MonkeyPatch,
+    args: list[str], env: str | None, level: int, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert build_parser().parse_args(["--log-level", "info"]).log_level == "info"
-    monkeypatch.setenv("GIZWITS_LOG", "WARNING")
-    assert build_parser().parse_args([]).log_level == "warning"
-    monkeypatch.setenv("GIZWITS_LOG", "chatty")  # not a level: ignored, as unset
-    assert build_parser().parse_args([]).log_level is None
+    served: list[int] = []
+    monkeypatch.setattr(Emulator, "run", lambda *_args, **_kwargs: served.append(1))  # configure, serve nothing
+    result = CliRunner().invoke(emulator, args, env={"GIZWITS_LOG": env})
+    assert result.exit_code == 0 and served == [1], result.output
+    assert logging.getLogger("gizwits_async").level == level
 
 
 def test_configure_keeps_one_handler() -> None:

@@ -27,5 +27,5 @@ async def test_bulk_control_script_reports_failures(example: Callable[[str], Mod
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     assert await example("bulk_control").main(['{"brightness": 1000}']) == 1
     captured = capsys.readouterr()
-    assert captured.out.strip() == "0 ok, 10 failed {'9025': 10}"
+    assert captured.out.strip() == "0 ok, 10 failed {'ATTR_INVALID': 10}"
     assert dids[0] in captured.err

@@ -484,12 +484,14 @@ async def test_device_failures_are_isolated_per_device_with_the_right_class(
     assert all(by_did[did].ok and by_did[did].attempts == 1 for did in fine)
     assert all(type(by_did[did].error) is gizwits.DeviceOfflineError for did in offline)
     assert all(type(by_did[did].error) is gizwits.DeviceNotFoundError for did in unknown)
-    for did, code in [(did, 9017) for did in unbound] + [(did, 9025) for did in bad_attr]:
+    for did, cls, code in [(did, gizwits.DeviceNotBoundError, 9017) for did in unbound] + [
+            (did, gizwits.AttrInvalidError, 9025) for did in bad_attr]:
         error = by_did[did].error
-        assert type(error) is gizwits.APIError and error.code == code and by_did[did].attempts == 1
+        assert type(error) is cls and error.code == code and by_did[did].attempts == 1
     assert all(type(by_did[did].error) is gizwits.ValidationError and by_did[did].attempts == 0 for did in invalid)
     classes = collections.Counter(type(o.error).__name__ for o in report.outcomes if not o.ok)
-    assert classes == {"DeviceOfflineError": 20, "APIError": 40, "DeviceNotFoundError": 10, "ValidationError": 10}
+    assert classes == {"DeviceOfflineError": 20, "DeviceNotBoundError": 20, "AttrInvalidError": 20,
+                       "DeviceNotFoundError": 10, "ValidationError": 10}
     assert len(report.succeeded) == 160
     # Not retried (none of them is transient); the invalid dids never left the machine.
     assert requests_sent(emulator, "C1") == len(commands) - len(invalid) == 230

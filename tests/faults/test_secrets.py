@@ -120,8 +120,8 @@ async def test_no_secret_in_logs_reprs_errors_or_urls(
         issued.append(token.token)
         return token
 
-    def recording_request_app_token(signature: str | None) -> tuple[str, int]:
-        token, expires = request_app_token(signature)
+    def recording_request_app_token(signature: str | None, appid: str | None = None) -> tuple[str, int]:
+        token, expires = request_app_token(signature, appid)
         issued.append(token)
         return token, expires
 

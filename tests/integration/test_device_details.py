@@ -114,3 +114,32 @@ async def test_update_binding_of_a_device_not_bound_is_9017(
     with pytest.raises(gizwits.APIError) as caught:
         await session.update_binding(other, dev_alias="Mine")
     assert caught.value.code == 9017
+
+
+@pytest.mark.parametrize("page", ["html", "plain"])
+async def test_a_get_answered_once_with_a_bare_500_succeeds_on_the_retry(
+    session: gizwits.Session, dids: list[str], emulator: Emulator[FakeClock], page: str
+) -> None:
+    emulator.faults.error_statuses, emulator.faults.error_page, emulator.faults.fail_next = (500,), page, 1
+    assert (await session.device(dids[0])).did == dids[0]
+    assert emulator.stats.requests["DV1"] == 2
+
+
+async def test_a_control_answered_once_with_a_bare_500_is_retried(
+    session: gizwits.Session, dids: list[str], emulator: Emulator[FakeClock]
+) -> None:
+    emulator.faults.error_statuses, emulator.faults.fail_next = (500,), 1
+    await session.control(dids[0], {"switch": True})  # control is safe to repeat: the documented rule
+    assert emulator.stats.requests["C1"] == 2
+    assert emulator.state.devices[dids[0]].attrs["switch"] is True
+
+
+async def test_create_schedule_answered_with_a_bare_500_is_not_repeated(
+    session: gizwits.Session, dids: list[str], emulator: Emulator[FakeClock]
+) -> None:
+    emulator.faults.error_statuses, emulator.faults.fail_next = (500,), 1
+    command = gizwits.ScheduledCommand(dids[0], "demo-product", {"switch": True})
+    with pytest.raises(gizwits.ServerError) as caught:
+        await session.create_schedule(time="12:00", date="2030-01-01", commands=[command])
+    assert (caught.value.status, caught.value.code, caught.value.attempts) == (500, None, 1)
+    assert emulator.stats.requests["S1"] == 1

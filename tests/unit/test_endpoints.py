@@ -89,7 +89,7 @@ def mock_app_token(mock: respx.MockRouter) -> respx.Route:
 async def test_u1_login_anonymous(session: Session, mock: respx.MockRouter) -> None:
     route = mock.post("/app/users").respond(201, json=TOKEN_EXAMPLE)
     token = await session.login_anonymous("apiary")
-    check_request(only_request(route), "POST", "/app/users", body={"phone_id": "apiary"})
+    check_request(only_request(route), "POST", "/app/users", body={"phone_id": "apiary", "lang": "en"})
     assert token == TOKEN_PARSED
     assert session.token == token  # signed in
 
@@ -97,7 +97,8 @@ async def test_u1_login_anonymous(session: Session, mock: respx.MockRouter) -> N
 async def test_u2_register(session: Session, mock: respx.MockRouter) -> None:
     route = mock.post("/app/users").respond(201, json=TOKEN_EXAMPLE)
     token = await session.register("bob", "123456")
-    check_request(only_request(route), "POST", "/app/users", body={"username": "bob", "password": "123456"})
+    check_request(only_request(route), "POST", "/app/users",
+                  body={"username": "bob", "password": "123456", "lang": "en"})
     assert token == TOKEN_PARSED
     assert session.token == token
 
@@ -105,7 +106,8 @@ async def test_u2_register(session: Session, mock: respx.MockRouter) -> None:
 async def test_u3_register_email(session: Session, mock: respx.MockRouter) -> None:
     route = mock.post("/app/users").respond(201, json=TOKEN_EXAMPLE)
     token = await session.register_email("bob@bob.com", "123456")
-    check_request(only_request(route), "POST", "/app/users", body={"email": "bob@bob.com", "password": "123456"})
+    check_request(only_request(route), "POST", "/app/users",
+                  body={"email": "bob@bob.com", "password": "123456", "lang": "en"})
     assert token == TOKEN_PARSED
     assert session.token == token
 
@@ -114,7 +116,7 @@ async def test_u4_register_phone(session: Session, mock: respx.MockRouter) -> No
     route = mock.post("/app/users").respond(201, json=TOKEN_EXAMPLE)
     token = await session.register_phone("123456", "123456", "abc")
     check_request(only_request(route), "POST", "/app/users",
-                  body={"phone": "123456", "password": "123456", "code": "abc"})
+                  body={"phone": "123456", "password": "123456", "code": "abc", "lang": "en"})
     assert token == TOKEN_PARSED
     assert session.token == token
 
@@ -123,7 +125,8 @@ async def test_u5_register_oauth(session: Session, mock: respx.MockRouter) -> No
     route = mock.post("/app/users").respond(201, json=TOKEN_EXAMPLE)
     token = await session.register_oauth("baidu", "2346677", "pnktnjyb996sj4p156gjtp4im")
     check_request(only_request(route), "POST", "/app/users",
-                  body={"authData": {"src": "baidu", "uid": "2346677", "token": "pnktnjyb996sj4p156gjtp4im"}})
+                  body={"authData": {"src": "baidu", "uid": "2346677", "token": "pnktnjyb996sj4p156gjtp4im"},
+                        "lang": "en"})
     assert token == TOKEN_PARSED
     assert session.token == token
 
@@ -176,7 +179,8 @@ async def test_u10_change_phone(user_session: Session, mock: respx.MockRouter) -
 async def test_u11_login(session: Session, mock: respx.MockRouter) -> None:
     route = mock.post("/app/login").respond(200, json=TOKEN_EXAMPLE)
     token = await session.login("bob", "123456")
-    check_request(only_request(route), "POST", "/app/login", body={"username": "bob", "password": "123456"})
+    check_request(only_request(route), "POST", "/app/login",
+                  body={"username": "bob", "password": "123456", "lang": "en"})
     assert token == TOKEN_PARSED
     assert isinstance(token.expire_at, dt.datetime) and token.expire_at.tzinfo is not None
     assert session.token == token
@@ -502,8 +506,8 @@ async def test_region_base_urls(client: httpx.AsyncClient, region: str, host: st
         async with Session(APPID, region=region, client=client) as session:
             assert session.base_url == f"https://{host}"
             await session.login("bob", "123456")
-        check_request(only_request(route), "POST", "/app/login", body={"username": "bob", "password": "123456"},
-                      host=host)
+        check_request(only_request(route), "POST", "/app/login",
+                      body={"username": "bob", "password": "123456", "lang": "en"}, host=host)
         assert other.call_count == 0
     assert REGIONS[region] == f"https://{host}"
 
@@ -544,3 +548,24 @@ async def test_stored_token_is_sent_without_login(client: httpx.AsyncClient, moc
 
 def test_base_constant() -> None:
     assert REGIONS["cn"] == BASE
+
+
+@pytest.mark.parametrize(("lang", "sent"), [("fr", {"lang": "fr"}), ("zh-cn", {"lang": "zh-cn"}), (None, {})])
+async def test_lang_is_sent_with_sign_ins_and_user_creation(
+    client: httpx.AsyncClient, mock: respx.MockRouter, lang: str | None, sent: dict[str, str]
+) -> None:
+    login = mock.post("/app/login").respond(200, json=token_wire())
+    users = mock.post("/app/users").respond(201, json=token_wire())
+    async with Session(APPID, client=client, lang=lang) as session:
+        await session.login("bob", "123456")
+        await session.login_anonymous("phone-1")
+        await session.register("eve", "pw")
+    assert json.loads(only_request(login).content) == {"username": "bob", "password": "123456", **sent}
+    assert [json.loads(call.request.content) for call in users.calls] == [
+        {"phone_id": "phone-1", **sent}, {"username": "eve", "password": "pw", **sent}]
+
+
+@pytest.mark.parametrize("lang", ["", "  ", 3])
+def test_lang_must_be_a_non_empty_string(lang: object) -> None:
+    with pytest.raises(ValidationError):
+        Session(APPID, lang=lang)  # type: ignore[arg-type]

@@ -15,7 +15,10 @@ from hypothesis import strategies as st
 
 from gizwits_async import (
     APIError,
+    AttrInvalidError,
     AuthenticationError,
+    DeviceDisabledError,
+    DeviceNotBoundError,
     DeviceNotFoundError,
     DeviceOfflineError,
     ErrorCode,
@@ -25,8 +28,10 @@ from gizwits_async import (
     Session,
     ThrottledError,
     TokenError,
+    TransportError,
+    ValidationError,
 )
-from gizwits_async.errors import error_from_response, parse_error_body
+from gizwits_async.errors import error_from_response, error_key, is_permanent, page_summary, parse_error_body
 
 from .conftest import APPID, SECRET, USER_TOKEN, error_body, stored_token
 
@@ -88,9 +93,77 @@ def test_html_502_page_keeps_its_text() -> None:
     assert "502 Bad Gateway" in str(error)
 
 
-def test_long_html_page_is_shortened() -> None:
-    error = parse(502, "<p>" + "x" * 10_000 + "</p>")
-    assert error.detail is not None and 0 < len(error.detail) <= 1000
+def test_html_page_gives_its_title_as_the_message_and_keeps_the_body() -> None:
+    page = ("<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n"
+            "<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n"
+            "</body>\r\n</html>")
+    error = parse(503, page, method="GET", url="/app/bindings")
+    assert (type(error), error.message, error.detail) == (ServerError, "503 Service Temporarily Unavailable", page)
+    assert str(error) == "HTTP 503 503 Service Temporarily Unavailable (GET /app/bindings)"
+    assert "<" not in str(error) and error.brief_detail is None
+
+
+def test_long_page_is_kept_up_to_64_kib() -> None:
+    error = parse(502, "<p>" + "x" * 100_000 + "</p>")
+    assert error.detail is not None and len(error.detail) == 65_536
+    assert len(str(error)) < 300
+
+
+@pytest.mark.parametrize(
+    ("text", "summary"),
+    [
+        ("<html><head><TITLE> 502 Bad\n Gateway </TITLE></head></html>", "502 Bad Gateway"),
+        ("<html><body>\n\n<h1>Oops &amp; sorry</h1>\n<p>later</p>", "Oops & sorry"),
+        ("Bad Gateway\nupstream reset", "Bad Gateway"),
+        ("<title></title>\nfirst line", "first line"),
+        ("<p></p>\n  \n", None),
+        ("", None),
+        ("y" * 500, "y" * 199 + "…"),
+    ],
+)
+def test_page_summary(text: str, summary: str | None) -> None:
+    assert page_summary(text) == summary
+
+
+@pytest.mark.parametrize(
+    ("detail", "shown"),
+    [
+        ("temp is read-only", True),
+        (None, False),
+        ("the message", False),  # the same as the message: said once
+        ("line one\nline two", False),
+        ("<html>page</html>", False),
+        ("z" * 201, False),
+    ],
+)
+def test_brief_detail_is_a_short_line(detail: str | None, shown: bool) -> None:
+    error = APIError("the message", code=9025, detail=detail, status=400)
+    assert error.brief_detail == (detail if shown else None)
+    assert (f": {detail}" in str(error)) is shown
+
+
+@pytest.mark.parametrize(
+    ("error", "key", "permanent"),
+    [
+        (DeviceOfflineError("m", code=9042), "DEVICE_OFFLINE", False),
+        (ThrottledError("m", code=9041), "REQUEST_THROTTLED", False),
+        (ThrottledError("m", status=429), "ThrottledError", False),
+        (ServerError("m", status=502), "ServerError", False),
+        (ServerError("m", code=9008), "SERVER_ERROR", False),
+        (APIError("m", code=12345), "CODE_12345", False),
+        (TransportError("reset", sent=True), "TransportError", False),
+        (DeviceNotFoundError("m", code=9014), "DEVICE_NOT_FOUND", True),
+        (AttrInvalidError("m", code=9025), "ATTR_INVALID", True),
+        (DeviceNotBoundError("m", code=9017), "DEVICE_NOT_BOUND", True),
+        (DeviceDisabledError("m", code=9023), "DEVICE_DISABLED", True),
+        (APIError("m", code=9016), "DID_PASSCODE_INVALID", True),
+        (APIError("m", code=9015), "FORM_INVALID", True),
+        (ValidationError("bad did"), "ValidationError", True),
+        (TokenError("m", code=9004), "TOKEN_INVALID", False),
+    ],
+)
+def test_error_key_and_permanence(error: GizwitsError, key: str, permanent: bool) -> None:
+    assert (error_key(error), is_permanent(error)) == (key, permanent)
 
 
 @pytest.mark.parametrize("body", [b"", b"   \n", b"null", b"[]", b'"text"', b"42"])
@@ -147,7 +220,9 @@ def test_parse_error_body_triple() -> None:
         (None, 504, ServerError),
         (9015, 400, APIError),
         (9016, 400, APIError),
-        (9017, 401, APIError),
+        (9017, 401, DeviceNotBoundError),
+        (9023, 400, DeviceDisabledError),
+        (9025, 400, AttrInvalidError),
         (9999, 400, APIError),
         (12345, 400, APIError),
         (None, 400, APIError),

@@ -24,6 +24,7 @@ from gizwits_async import (
     MemoryTokenStore,
     Outcome,
     Progress,
+    ServerError,
     Session,
     ValidationError,
 )
@@ -121,18 +122,36 @@ def test_bulk_report_properties() -> None:
     report = BulkReport([Outcome("a", index=0), Outcome("b", error=first, index=1), Outcome("c", index=2),
                          Outcome("b", error=offline, index=3)])
     assert report.succeeded == ["a", "c"]
-    assert report.failed == {"b": offline}  # a did given twice: its last failure
+    assert report.failures == [report.outcomes[1], report.outcomes[3]]  # input order, a repeated did kept twice
+    assert report.failed == {"b": offline}  # the did-keyed view: a did given twice, its last failure
+    assert report.errors == {"ATTR_INVALID": 1, "DEVICE_OFFLINE": 1}
     assert not report.ok
     with pytest.raises(BulkError) as caught:
         report.raise_for_failures()
     assert caught.value.report is report
-    assert "2 of 4 failed" in str(caught.value)
-    assert "9042: 1" in str(caught.value) and "9025: 1" in str(caught.value)
+    assert str(caught.value) == "2 of 4 failed (ATTR_INVALID: 1, DEVICE_OFFLINE: 1)"
 
     good = BulkReport([Outcome("a"), Outcome("b")])
-    assert good.ok and good.failed == {} and good.succeeded == ["a", "b"]
+    assert good.ok and good.failed == {} and good.failures == [] and good.succeeded == ["a", "b"]
+    assert (repr(good), str(good)) == ("<BulkReport 0 of 2 failed>", "0 of 2 failed")
     good.raise_for_failures()  # does not raise
     assert BulkReport([]).ok
+
+
+def test_bulk_report_repr_and_str_stay_short() -> None:
+    offline = DeviceOfflineError("device offline!", code=9042, status=400, method="POST", url="/app/control/d7")
+    outcomes = [Outcome(f"d{i}", error=offline if i % 3 == 1 else None, index=i) for i in range(1000)]
+    outcomes[4] = Outcome("d4", error=ServerError("502 Bad Gateway", status=502), index=4)
+    report = BulkReport(outcomes)
+    assert repr(report) == ("<BulkReport 333 of 1000 failed (DEVICE_OFFLINE: 332, ServerError: 1); "
+                            "first failures: ['d1: DEVICE_OFFLINE', 'd4: ServerError', 'd7: DEVICE_OFFLINE']>")
+    assert str(report).splitlines() == [
+        "333 of 1000 failed (DEVICE_OFFLINE: 332, ServerError: 1)",
+        "  d1: HTTP 400 9042 device offline! (POST /app/control/d7)",
+        "  d4: HTTP 502 502 Bad Gateway",
+        "  d7: HTTP 400 9042 device offline! (POST /app/control/d7)",
+        "  ... and 330 more (see .failures)",
+    ]
 
 
 def test_outcome_ok() -> None:
@@ -147,7 +166,7 @@ async def test_progress_counts(user_session: Session, mock: respx.MockRouter) ->
                                              progress=progress)
     assert len(report.outcomes) == 7
     assert (progress.done, progress.succeeded, progress.failed) == (7, 3, 4)
-    assert progress.errors == {"9042": 2, "9014": 1, "ValidationError": 1}
+    assert progress.errors == {"DEVICE_OFFLINE": 2, "DEVICE_NOT_FOUND": 1, "ValidationError": 1}
 
 
 async def test_stream_control_yields_every_outcome_with_its_index(

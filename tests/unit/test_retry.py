@@ -38,6 +38,15 @@ def answer(status: int, code: int | None = None) -> APIError:
     return error_from_response(status, body, method="GET", url="/app/bindings")
 
 
+def html_answer(status: int) -> APIError:
+    page = f"<html><head><title>{status}</title></head><body><h1>Internal Server Error</h1></body></html>"
+    return error_from_response(status, page.encode(), method="GET", url="/app/bindings")
+
+
+def text_answer(status: int) -> APIError:
+    return error_from_response(status, b"Internal Server Error", method="GET", url="/app/bindings")
+
+
 # (error, retried when SAFE, retried when UNSAFE)
 DECISIONS: list[tuple[str, GizwitsError, bool, bool]] = [
     ("connect error (never sent)", TransportError("refused", sent=False), True, True),
@@ -48,8 +57,12 @@ DECISIONS: list[tuple[str, GizwitsError, bool, bool]] = [
     ("HTTP 502", answer(502), True, False),
     ("HTTP 503", answer(503), True, False),
     ("HTTP 504", answer(504), True, False),
-    ("HTTP 500 without code", answer(500), False, False),
-    ("HTTP 501 without code", answer(501), False, False),
+    ("HTTP 500 without code", answer(500), True, False),
+    ("HTTP 500, an HTML page", html_answer(500), True, False),
+    ("HTTP 500, a plain-text page", text_answer(500), True, False),
+    ("HTTP 501 without code", answer(501), True, False),
+    ("HTTP 599 without code", answer(599), True, False),
+    ("HTTP 500 with 9035 (a code: not transient)", answer(500, 9035), False, False),
     ("9004 token invalid", answer(400, 9004), False, False),
     ("9006 token expired", answer(400, 9006), False, False),
     ("9005 user not exist", answer(400, 9005), False, False),
@@ -161,6 +174,43 @@ async def test_503_504_retried_for_bindings(
         httpx.Response(status), httpx.Response(200, json={"devices": [{"did": "d1"}]})])
     assert [d.did for d in await signed_in.bindings()] == ["d1"]
     assert route.call_count == 2
+
+
+@pytest.mark.parametrize("body", ["", "<html><body><h1>500 Internal Server Error</h1></body></html>",
+                                  "Internal Server Error"], ids=["empty", "html", "text"])
+async def test_a_bare_500_then_200_is_retried_for_a_get(
+    signed_in: Session, mock: respx.MockRouter, no_backoff: list[int], body: str
+) -> None:
+    route = mock.get("/app/devdata/d1/latest").mock(side_effect=[
+        httpx.Response(500, text=body), httpx.Response(200, json={"did": "d1", "updated_at": 0, "attr": {"on": 1}})])
+    assert (await signed_in.latest("d1")).attrs == {"on": 1}
+    assert route.call_count == 2
+    assert no_backoff == [1]
+
+
+async def test_a_bare_500_is_retried_for_control_which_is_safe_to_repeat(
+    signed_in: Session, mock: respx.MockRouter
+) -> None:
+    route = mock.post("/app/control/d1").mock(side_effect=[httpx.Response(500), httpx.Response(200, json={})])
+    await signed_in.control("d1", {"on": True})
+    assert route.call_count == 2
+
+
+async def test_a_bare_500_is_not_retried_for_create_schedule(signed_in: Session, mock: respx.MockRouter) -> None:
+    route = mock.post("/app/scheduler").mock(side_effect=[httpx.Response(500), httpx.Response(201, json={"id": "s"})])
+    with pytest.raises(ServerError) as caught:
+        await signed_in.create_schedule(time="12:00", date="2030-01-01", commands=[("d1", "pk", {"on": True})])
+    assert (caught.value.status, caught.value.code, caught.value.attempts) == (500, None, 1)
+    assert route.call_count == 1
+
+
+async def test_a_500_with_a_gizwits_code_other_than_9008_is_not_retried(
+    signed_in: Session, mock: respx.MockRouter
+) -> None:
+    route = mock.get("/app/devdata/d1/latest").mock(side_effect=[gizwits_error(9035, 500), httpx.Response(200)])
+    with pytest.raises(ServerError) as caught:
+        await signed_in.latest("d1")
+    assert (caught.value.code, route.call_count) == (9035, 1)
 
 
 async def test_9008_retried_for_control(signed_in: Session, mock: respx.MockRouter) -> None:

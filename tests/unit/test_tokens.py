@@ -66,7 +66,8 @@ async def test_login_signs_in_and_relogs_once_after_9004(session: Session, mock:
     assert session.token == token and token.token == "t1"
     await session.control("d1", {"on": True})
     assert login.call_count == 2  # the explicit login, then exactly one re-login
-    assert [json.loads(call.request.content) for call in login.calls] == [{"username": "bob", "password": "123456"}] * 2
+    sent = [json.loads(call.request.content) for call in login.calls]
+    assert sent == [{"username": "bob", "password": "123456", "lang": "en"}] * 2
     assert [sent_token(call) for call in control.calls] == ["t1", "t2"]  # replayed once
     assert session.token is not None and session.token.token == "t2"
     assert session.login_count == 1
@@ -89,7 +90,7 @@ async def test_register_renews_by_password_login(session: Session, mock: respx.M
     mock.post("/app/control/d1").mock(side_effect=accept_only("t2"))
     await session.register_email("bob@bob.com", "pw")
     await session.control("d1", {"on": True})
-    assert json.loads(login.calls.last.request.content) == {"username": "bob@bob.com", "password": "pw"}
+    assert json.loads(login.calls.last.request.content) == {"username": "bob@bob.com", "password": "pw", "lang": "en"}
 
 
 async def test_anonymous_login_renews_anonymously(session: Session, mock: respx.MockRouter) -> None:
@@ -98,7 +99,7 @@ async def test_anonymous_login_renews_anonymously(session: Session, mock: respx.
     mock.post("/app/control/d1").mock(side_effect=accept_only("t2"))
     await session.login_anonymous("apiary")
     await session.control("d1", {"on": True})
-    assert [json.loads(call.request.content) for call in users.calls] == [{"phone_id": "apiary"}] * 2
+    assert [json.loads(call.request.content) for call in users.calls] == [{"phone_id": "apiary", "lang": "en"}] * 2
 
 
 async def test_change_password_updates_the_renewal(session: Session, mock: respx.MockRouter) -> None:
@@ -108,7 +109,7 @@ async def test_change_password_updates_the_renewal(session: Session, mock: respx
     await session.login("bob", "old")
     await session.change_password("old", "new")
     await session.control("d1", {"on": True})
-    assert json.loads(login.calls.last.request.content) == {"username": "bob", "password": "new"}
+    assert json.loads(login.calls.last.request.content) == {"username": "bob", "password": "new", "lang": "en"}
 
 
 async def test_upgrade_anonymous_renews_with_the_new_password(session: Session, mock: respx.MockRouter) -> None:
@@ -119,7 +120,7 @@ async def test_upgrade_anonymous_renews_with_the_new_password(session: Session, 
     await session.login_anonymous("apiary")
     await session.upgrade_anonymous("bob", "pw")
     await session.control("d1", {"on": True})
-    assert json.loads(login.calls.last.request.content) == {"username": "bob", "password": "pw"}
+    assert json.loads(login.calls.last.request.content) == {"username": "bob", "password": "pw", "lang": "en"}
 
 
 async def test_not_signed_in_raises_token_error_without_request(session: Session, mock: respx.MockRouter) -> None:
