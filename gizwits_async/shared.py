@@ -40,7 +40,7 @@ class Shared:
     app_signature: str | None
     #: The headers of a call that carries no token.
     base_headers: dict[str, str]
-    #: The application token (A1), fetched once for every session that shares this.
+    #: The application token (POST /app/request_token), fetched once for every session that shares this.
     app_tokens: AppTokenCache = attrs.field(init=False)
     #: One slot per pooled connection for user-token calls. A call that got its slot after the token changed
     #: (or while it is being renewed) takes the current one, so calls queued behind a renewal send the new
