@@ -71,6 +71,21 @@ async def session_default(target: Target, kind: str, n: int, concurrency: int) -
         return await _session_run(session, target, kind, n, concurrency)
 
 
+#: The schema of the benchmark's devices: checking ATTRS against it is what schema-checked control costs.
+BENCH_PRODUCT = gizwits.Product.from_wire({"product_key": "bench-product", "entities": [{"attrs": [
+    {"name": "switch", "data_type": "bool", "type": "status_writable"},
+    {"name": "brightness", "data_type": "uint8", "type": "status_writable",
+     "uint_spec": {"min": 0, "max": 100, "ratio": 1, "addition": 0}}]}]})
+
+
+async def session_checked(target: Target, kind: str, n: int, concurrency: int) -> float:
+    """`session_default` with every device's product schema known: control values are checked against it."""
+    async with gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency,
+                               products=[BENCH_PRODUCT]) as session:
+        session.remember_devices(gizwits.Device(did, product_key="bench-product") for did in target.dids)
+        return await _session_run(session, target, kind, n, concurrency)
+
+
 async def session_httpx_aiohttp(target: Target, kind: str, n: int, concurrency: int) -> float:
     """The same helpers through an injected httpx client on the httpx-aiohttp transport."""
     from httpx_aiohttp import AiohttpTransport

@@ -1,7 +1,8 @@
 """CPU per request by instruction count, which the machine's noise does not move:
 python benchmarks/instructions.py [--concurrency C]
 
-Runs raw aiohttp and `Session.control_many` / `latest_many` under valgrind's callgrind against nginx (0 ms), at
+Runs raw aiohttp and `Session.control_many` / `latest_many` (also with every device's product schema known, so
+that control values are checked against it) under valgrind's callgrind against nginx (0 ms), at
 concurrency C (default 50), once with 500 and once with 1,500 requests, and prints the difference per request:
 start-up costs cancel out.
 Needs valgrind and nginx with the echo module. Takes a few minutes.
@@ -22,7 +23,8 @@ sys.path.insert(0, str(HERE))
 import clients  # noqa: E402
 import servers  # noqa: E402
 
-RUNNERS = {"raw aiohttp": clients.raw_aiohttp, "Session": clients.session_default}
+RUNNERS = {"raw aiohttp": clients.raw_aiohttp, "Session": clients.session_default,
+           "Session, schema-checked": clients.session_checked}
 SMALL, LARGE = 500, 1500
 
 
@@ -46,8 +48,10 @@ def main() -> None:
                             - instructions(urls[0], runner, kind, SMALL, concurrency)) / (LARGE - SMALL)
                    for runner in RUNNERS}
             counts = ", ".join(f"{runner} {count / 1000:,.0f}k" for runner, count in per.items())
+            checked = per["Session, schema-checked"] - per["Session"]
             print(f"{kind}, C={concurrency}: {counts} instructions/request; Session costs"
-                  f" {per['Session'] / per['raw aiohttp']:.2f}x", flush=True)
+                  f" {per['Session'] / per['raw aiohttp']:.2f}x; schema checks add {checked / 1000:,.1f}k"
+                  f" ({checked / per['Session']:.1%})", flush=True)
 
 
 if __name__ == "__main__":

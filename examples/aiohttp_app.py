@@ -6,8 +6,14 @@ GIZWITS_REGION.
 
     gizwits emulator &        # or use your own appid and account
     GIZWITS_APPID=demo-appid GIZWITS_BASE_URL=http://127.0.0.1:8765 GIZWITS_USERNAME=demo \\
-    GIZWITS_PASSWORD=demo-password python examples/aiohttp_app.py
+    GIZWITS_PASSWORD=demo-password python examples/aiohttp_app.py      # on 127.0.0.1:8080 (HOST, PORT)
     curl localhost:8080/devices
+    curl -X POST localhost:8080/devices/DID/control -H 'Content-Type: application/json' \\
+         -d '{"attrs": {"switch": true, "brightness": 80}}'
+
+Library errors become answers by what they mean for the caller: a bad command (a bad did or value, or values
+the server refused: 9025) is 422, an unknown device 404, an offline or disabled device 409, throttling 429,
+the Gizwits service failing 502 (unreachable: 504). A body that is not JSON is 400.
 """
 
 from __future__ import annotations
@@ -18,17 +24,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 
 import gizwits_async as gizwits
+from gizwits_async.errors import error_key, http_status
 
 SESSION = web.AppKey("gizwits_session", gizwits.Session)
-
-#: How the library's errors reach this app's clients.
-STATUS = {
-    gizwits.ValidationError: 422,
-    gizwits.DeviceNotFoundError: 404,
-    gizwits.DeviceOfflineError: 409,
-    gizwits.ThrottledError: 429,
-    gizwits.TransportError: 504,
-}
 
 routes = web.RouteTableDef()
 
@@ -52,8 +50,8 @@ async def gizwits_errors(
     try:
         return await handler(request)
     except gizwits.GizwitsError as error:
-        status = next((code for cls, code in STATUS.items() if isinstance(error, cls)), 502)
-        return web.json_response({"error": str(error), "code": getattr(error, "code", None)}, status=status)
+        body = {"error": str(error), "kind": error_key(error), "code": getattr(error, "code", None)}
+        return web.json_response(body, status=http_status(error))
 
 
 @routes.get("/devices")
@@ -78,10 +76,13 @@ async def device(request: web.Request) -> web.Response:
 async def control(request: web.Request) -> web.Response:
     """Set datapoints of a device: the body is ``{"attrs": {name: value}}``."""
     did = request.match_info["did"]
-    body = await request.json()
+    try:
+        body = await request.json()
+    except ValueError:
+        return web.json_response({"error": "the body is not JSON"}, status=400)
     attrs = body.get("attrs") if isinstance(body, dict) else None
     if not isinstance(attrs, dict):
-        raise web.HTTPUnprocessableEntity(text='expected {"attrs": {...}}')
+        return web.json_response({"error": 'expected {"attrs": {...}}'}, status=422)
     await request.app[SESSION].control(did, attrs)
     return web.json_response({"did": did, "ok": True})
 
@@ -94,5 +95,10 @@ def create_app() -> web.Application:
     return app
 
 
+def main() -> None:
+    """Serve the app on HOST:PORT (default 127.0.0.1:8080: loopback only, until you choose otherwise)."""
+    web.run_app(create_app(), host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8080")))
+
+
 if __name__ == "__main__":
-    web.run_app(create_app(), port=8080)
+    main()

@@ -5,8 +5,14 @@ the environment: GIZWITS_APPID, GIZWITS_USERNAME, GIZWITS_PASSWORD, and GIZWITS_
 
     gizwits emulator &        # or use your own appid and account
     GIZWITS_APPID=demo-appid GIZWITS_BASE_URL=http://127.0.0.1:8765 GIZWITS_USERNAME=demo \\
-    GIZWITS_PASSWORD=demo-password uvicorn examples.fastapi_app:app --port 8000
+    GIZWITS_PASSWORD=demo-password uvicorn examples.fastapi_app:app --port 8000   # on 127.0.0.1 only
     curl localhost:8000/devices
+    curl -X POST localhost:8000/devices/DID/control -H 'Content-Type: application/json' \\
+         -d '{"attrs": {"switch": true, "brightness": 80}}'
+
+Library errors become answers by what they mean for the caller: a bad command (a bad did or value, or values
+the server refused: 9025) is 422, an unknown device 404, an offline or disabled device 409, throttling 429,
+the Gizwits service failing 502 (unreachable: 504). A body that is not JSON is 400.
 """
 
 from __future__ import annotations
@@ -17,19 +23,12 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 import gizwits_async as gizwits
-
-#: How the library's errors reach this app's clients.
-STATUS = {
-    gizwits.ValidationError: 422,
-    gizwits.DeviceNotFoundError: 404,
-    gizwits.DeviceOfflineError: 409,
-    gizwits.ThrottledError: 429,
-    gizwits.TransportError: 504,
-}
+from gizwits_async.errors import error_key, http_status
 
 
 @contextlib.asynccontextmanager
@@ -57,16 +56,25 @@ SessionDep = Annotated[gizwits.Session, Depends(get_session)]
 
 
 class Command(BaseModel):
-    """The body of a control request: datapoint name -> value."""
+    """The body of a control request, ``{"attrs": {"switch": true, "brightness": 80}}``: datapoint -> value."""
 
     attrs: dict[str, bool | int | float | str]
 
 
 @app.exception_handler(gizwits.GizwitsError)
-async def gizwits_error(request: Request, error: Exception) -> JSONResponse:
+async def gizwits_error(request: Request, error: gizwits.GizwitsError) -> JSONResponse:
     """A library error as a JSON answer with the Gizwits code; anything unexpected upstream is a 502."""
-    status = next((code for cls, code in STATUS.items() if isinstance(error, cls)), 502)
-    return JSONResponse({"error": str(error), "code": getattr(error, "code", None)}, status_code=status)
+    body = {"error": str(error), "kind": error_key(error), "code": getattr(error, "code", None)}
+    return JSONResponse(body, status_code=http_status(error))
+
+
+@app.exception_handler(RequestValidationError)
+async def bad_request(request: Request, error: Exception) -> JSONResponse:
+    """A body that is not JSON is 400; JSON of the wrong shape stays FastAPI's 422."""
+    problems = error.errors() if isinstance(error, RequestValidationError) else []
+    status = 400 if any(problem.get("type") == "json_invalid" for problem in problems) else 422
+    return JSONResponse({"error": "the body is not JSON" if status == 400 else "bad request",
+                         "detail": [problem.get("msg") for problem in problems]}, status_code=status)
 
 
 @app.get("/devices")

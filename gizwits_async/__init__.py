@@ -35,11 +35,15 @@ from .models import (
     Captcha,
     Device,
     DeviceData,
+    Guest,
+    RawRecord,
     Schedule,
     ScheduledCommand,
     ScheduleLog,
     Token,
+    User,
 )
+from .products import Datapoint, Product
 from .retry import RetryPolicy
 from .session import REGIONS, Session
 from .throttling import Pacer, RateLimiter
@@ -60,6 +64,7 @@ __all__ = [
     "BulkReport",
     "Captcha",
     "Clock",
+    "Datapoint",
     "Device",
     "DeviceData",
     "DeviceDisabledError",
@@ -68,11 +73,14 @@ __all__ = [
     "DeviceOfflineError",
     "ErrorCode",
     "GizwitsError",
+    "Guest",
     "MemoryTokenStore",
     "Outcome",
     "Pacer",
+    "Product",
     "Progress",
     "RateLimiter",
+    "RawRecord",
     "RetryPolicy",
     "Schedule",
     "ScheduleLog",
@@ -86,6 +94,7 @@ __all__ = [
     "TokenError",
     "TokenStore",
     "TransportError",
+    "User",
     "ValidationError",
     "__version__",
 ]

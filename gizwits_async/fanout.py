@@ -26,10 +26,11 @@ from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
-from .endpoints._base import Call, Endpoints
+from .endpoints._base import Call
 from .endpoints.control import Attrs, control_call
 from .endpoints.devices import latest_call
-from .errors import GizwitsError, SessionClosedError, ValidationError, error_key
+from .endpoints.products import ProductsAPI
+from .errors import GizwitsError, SessionClosedError, ValidationError, error_key, is_permanent
 from .log import logger
 from .models import DeviceData
 from .throttling import Pacer, RateLimiter
@@ -183,7 +184,7 @@ _DONE = object()
 ProgressHook = Callable[[Outcome[Any]], object] | None
 
 
-class FanoutAPI(Endpoints):
+class FanoutAPI(ProductsAPI):
     """The fan-out helpers of `Session`."""
 
     def _rate_limiter(self, rate: float | None) -> RateLimiter | None:
@@ -284,6 +285,16 @@ class FanoutAPI(Endpoints):
                 with contextlib.suppress(asyncio.CancelledError):
                     await producer
 
+    def _control_item(self, item: Any) -> tuple[str, Call[None]]:
+        """One bulk command's call, its values checked as `control` checks them (a refusal is its outcome)."""
+        if not isinstance(item, tuple | list) or len(item) != 2:
+            raise ValidationError(f"each command must be a (did, attrs) pair, got {item!r:.60}")
+        did, attrs = item
+        return did, control_call(did, self.check_attrs(did, attrs))
+
+    def _latest_item(self, did: Any) -> tuple[str, Call[DeviceData]]:
+        return did, latest_call(did, self._decoder(did) if type(did) is str else None)
+
     async def control_many(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
         progress: ProgressHook = None,
@@ -293,14 +304,14 @@ class FanoutAPI(Endpoints):
         Returns every input's outcome in input order. ``rate`` caps request starts per second (retries
         included); ``progress`` is called with each outcome as it completes.
         """
-        return await self._collect(_command_inputs(commands), _control, concurrency, rate, progress)
+        return await self._collect(_command_inputs(commands), self._control_item, concurrency, rate, progress)
 
     async def latest_many(
         self, dids: Iterable[str] | AsyncIterable[str], *, concurrency: int | None = None,
         rate: float | None = None, progress: ProgressHook = None,
     ) -> BulkReport[DeviceData]:
         """`latest` for many devices; each outcome's ``value`` is a `DeviceData`."""
-        return await self._collect(_did_inputs(dids), _latest, concurrency, rate, progress)
+        return await self._collect(_did_inputs(dids), self._latest_item, concurrency, rate, progress)
 
     async def stream_control(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
@@ -312,8 +323,8 @@ class FanoutAPI(Endpoints):
         ``contextlib.aclosing``) to stop early: in-flight requests are cancelled.
         """
         pace = self._rate_limiter(rate)
-        async with contextlib.aclosing(self._stream(_command_inputs(commands), _control, concurrency, pace,
-                                                    progress)) as outcomes:
+        async with contextlib.aclosing(self._stream(_command_inputs(commands), self._control_item, concurrency,
+                                                    pace, progress)) as outcomes:
             async for outcome in outcomes:
                 yield outcome
 
@@ -325,8 +336,10 @@ class FanoutAPI(Endpoints):
 
         The first round yields every device; ``changes_only=False`` yields every reading. Requests of a round
         are spread over the interval. A failed read goes to ``on_error`` (default: a warning in the log) and
-        the device is read again next round. Stops cleanly when the consumer stops iterating, and raises
-        `SessionClosedError` once the session is closed.
+        the device is read again next round, unless the failure is permanent (`errors.is_permanent`: an unknown,
+        unbound or disabled device): then it is reported once and no longer read, and the iteration ends when
+        no device is left. Stops cleanly when the consumer stops iterating, and raises `SessionClosedError` once
+        the session is closed.
         """
         devices = [check_did(did) for did in ([dids] if isinstance(dids, str) else dids)]
         if not devices:
@@ -334,20 +347,27 @@ class FanoutAPI(Endpoints):
         interval = check_number(interval, "interval (seconds)")
         clock = self._shared.clock
         seen: dict[str, dt.datetime | None] = {}
+        gone: set[str] = set()
         while True:
             round_started = clock.monotonic()
             pace = RateLimiter(len(devices) / interval, clock=clock)
-            async with contextlib.aclosing(self._stream(iter(devices), _latest, concurrency, pace, None)) as round_:
+            async with contextlib.aclosing(
+                    self._stream(iter(devices), self._latest_item, concurrency, pace, None)) as round_:
                 async for outcome in round_:
                     if isinstance(outcome.error, SessionClosedError):
                         raise outcome.error  # no later round can succeed: stop instead of warning forever
                     if outcome.error is not None:
                         (on_error or _warn)(outcome)
+                        if is_permanent(outcome.error):
+                            gone.add(outcome.did)  # reported once: reading it again cannot succeed
                         continue
                     data: DeviceData = outcome.value
                     if not changes_only or data.did not in seen or seen[data.did] != data.updated_at:
                         seen[data.did] = data.updated_at
                         yield data
+            devices = [did for did in devices if did not in gone]
+            if not devices:
+                return
             await clock.sleep(max(0.0, round_started + interval - clock.monotonic()))
 
 
@@ -393,17 +413,6 @@ class _End:
 
     def __init__(self, error: BaseException | None) -> None:
         self.error = error
-
-
-def _control(item: Any) -> tuple[str, Call[None]]:
-    if not isinstance(item, tuple | list) or len(item) != 2:
-        raise ValidationError(f"each command must be a (did, attrs) pair, got {item!r:.60}")
-    did, attrs = item
-    return did, control_call(did, attrs)
-
-
-def _latest(did: Any) -> tuple[str, Call[DeviceData]]:
-    return did, latest_call(did)
 
 
 def _did_of(item: Any) -> str:

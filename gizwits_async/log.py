@@ -15,7 +15,7 @@ logger = logging.getLogger("gizwits_async")
 
 #: Request headers whose values are credentials: shown as "***".
 SECRET_HEADERS = frozenset(
-    {"x-gizwits-user-token", "x-gizwits-application-token", "x-gizwits-application-auth"}
+    {"x-gizwits-user-token", "x-gizwits-application-token", "x-gizwits-application-auth", "x-gizwits-signature"}
 )
 
 #: The level names `configure` takes.

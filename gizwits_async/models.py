@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -22,10 +22,13 @@ __all__ = [
     "Captcha",
     "Device",
     "DeviceData",
+    "Guest",
+    "RawRecord",
     "Schedule",
     "ScheduleLog",
     "ScheduledCommand",
     "Token",
+    "User",
 ]
 
 #: Wire timestamps above this are milliseconds (the API's own examples mix both).
@@ -33,9 +36,9 @@ _MILLIS_THRESHOLD = 1e11
 
 Json = dict[str, Any]
 
-#: A datapoint's value as a device reports it: a bool, a number, or a string (binary datapoints: hex text; see
-#: `DeviceData.binary`).
-AttrValue = bool | int | float | str
+#: A datapoint's value as a device reports it: a bool, a number, a string (an enum's label), or bytes (a binary
+#: datapoint once its product's schema is known; hex text before).
+AttrValue = bool | int | float | str | bytes
 
 
 def timestamp(value: Any) -> dt.datetime | None:
@@ -261,7 +264,9 @@ class Device:
 class DeviceData:
     """A device's latest reported data (GET /app/devdata/{did}/latest); ``updated_at`` None: never reported.
 
-    ``raw`` is the whole answer as received, read-only.
+    ``attrs`` are the values in Python form when the session knows the device's product schema (bool from 0/1,
+    binaries as bytes, enum indexes as labels), else as reported. ``raw`` is the whole answer as received,
+    read-only: ``raw["attr"]`` keeps the values as reported.
     """
 
     did: str
@@ -271,14 +276,16 @@ class DeviceData:
 
     def binary(self, name: str) -> bytes:
         """A binary datapoint's value as bytes (the wire carries it as a hex string)."""
-        return bytes.fromhex(str(self.attrs[name]))
+        value = self.attrs[name]
+        return value if isinstance(value, bytes) else bytes.fromhex(str(value))
 
     @classmethod
-    def from_wire(cls, data: Any) -> DeviceData:
-        """From ``{"did", "updated_at", "attr": {...}}``."""
+    def from_wire(cls, data: Any, decode: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None) -> DeviceData:
+        """From ``{"did", "updated_at", "attr": {...}}``; ``decode`` turns reported values into Python ones."""
         body = _obj(data)
-        values = body.get("attr") or {}
-        return cls(str(body["did"]), timestamp(body.get("updated_at")), dict(_obj(values)), body)
+        values = _obj(body.get("attr") or {})
+        return cls(str(body["did"]), timestamp(body.get("updated_at")),
+                   dict(values) if decode is None else decode(values), body)
 
 
 @attrs.frozen
@@ -394,3 +401,73 @@ def schedule_logs_from_wire(data: Any) -> list[ScheduleLog]:
 def updated_at_from_wire(data: Any) -> dt.datetime:
     """The ``updatedAt`` of a PUT /app/users answer."""
     return _required_timestamp(_obj(data)["updatedAt"])
+
+
+@attrs.frozen
+class RawRecord:
+    """One entry of a device's communication log or online records (``raw_data``).
+
+    ``kind``: "app2dev" (a command sent to the device), "dev2app" (the device's report), "dev_online",
+    "dev_re_online" (logged in again before it was seen offline) or "dev_offline". ``payload`` is the frame's
+    bytes (log entries only), ``ip`` the sender's address when given; ``raw`` the entry as received.
+    """
+
+    timestamp: dt.datetime
+    kind: str
+    payload: bytes | None = None
+    ip: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+    @classmethod
+    def from_wire(cls, data: Any) -> RawRecord:
+        """From ``{"type", "timestamp" (seconds, a float), "payload_bin" (hex)?, "ip"?, ...}``."""
+        body = _obj(data)
+        payload = body.get("payload_bin")
+        return cls(_required_timestamp(body["timestamp"]), str(body["type"]),
+                   bytes.fromhex(payload) if payload else None, _opt_str(body.get("ip")), body)
+
+
+@attrs.frozen
+class User:
+    """The signed-in user's profile (``GET /app/users``); ``birthday`` as the service sends it."""
+
+    uid: str
+    username: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    gender: str | None = None
+    birthday: str | None = None
+    address: str | None = None
+    lang: str | None = None
+    remark: str | None = None
+    is_anonymous: bool = False
+    raw: Mapping[str, Any] = _raw_field()
+
+    @classmethod
+    def from_wire(cls, data: Any) -> User:
+        """From ``{"uid", "username", "email", "phone", "name", "gender", "birthday", ...}``."""
+        body = _obj(data)
+        get = body.get
+        return cls(str(body["uid"]), _opt_str(get("username")), _opt_str(get("email")), _opt_str(get("phone")),
+                   _opt_str(get("name")), _opt_str(get("gender")), _opt_str(get("birthday")),
+                   _opt_str(get("address")), _opt_str(get("lang")), _opt_str(get("remark")),
+                   bool(get("is_anonymous", False)), body)
+
+
+@attrs.frozen
+class Guest:
+    """A user who shares a device the signed-in user owns (contact fields masked by the service)."""
+
+    uid: str
+    username: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    created_at: dt.datetime | None = None
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Guest:
+        """From ``{"uid", "username", "phone", "email", "created_at"}``."""
+        body = _obj(data)
+        return cls(str(body["uid"]), _opt_str(body.get("username")), _opt_str(body.get("email")),
+                   _opt_str(body.get("phone")), timestamp(body.get("created_at")))

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Self, TypeVar
 
 import aiohttp
@@ -19,16 +20,21 @@ import aiohttp
 from .auth import AppTokenCache, MemoryTokenStore, TokenManager, TokenStore
 from .clock import SYSTEM_CLOCK, Clock
 from .endpoints._base import Auth, Call, Reply
+from .endpoints.binding import BindingAPI
 from .endpoints.codes import REQUEST_APP_TOKEN, CodesAPI
 from .endpoints.control import ControlAPI
 from .endpoints.device_details import DeviceDetailsAPI
 from .endpoints.devices import DevicesAPI
+from .endpoints.history import HistoryAPI
+from .endpoints.products import ProductsAPI
+from .endpoints.profile import ProfileAPI
 from .endpoints.scheduler import SchedulerAPI
 from .endpoints.users import UsersAPI
 from .errors import GizwitsError, SessionClosedError, TokenError, TransportError, ValidationError
 from .fanout import FanoutAPI
 from .log import logger, redacted_headers
 from .models import AppToken, Token
+from .products import Product
 from .retry import RetryPolicy, Step, backoff, next_step
 from .shared import Shared
 from .throttling import Pacer
@@ -67,20 +73,8 @@ def _retry_policy(retry: RetryPolicy | int | None) -> RetryPolicy:
     return RetryPolicy(attempts=check_int(retry, "retry (a RetryPolicy or a number of attempts)", minimum=1))
 
 
-class _NoSlot:
-    """The pool slot of a call that carries no user token: it takes none (see `Shared.slots`)."""
-
-    async def acquire(self) -> None:
-        """Return at once."""
-
-    def release(self) -> None:
-        """Nothing to give back."""
-
-
-_NO_SLOT = _NoSlot()
-
-
-class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, SchedulerAPI, FanoutAPI):
+class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, BindingAPI, HistoryAPI, ControlAPI,
+              SchedulerAPI, FanoutAPI, ProductsAPI):
     """An async client of the Gizwits Open API for one application (``appid``).
 
     Safe to share between the tasks of one event loop (the first one it is used in). Use ``async with
@@ -105,6 +99,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         verify: Verify = True,
         trust_env: bool = True,
         lang: str | None = "en",
+        products: Iterable[Product] = (),
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """Create a session; it opens its connection pool on first use.
@@ -118,6 +113,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         ``retry``: a `RetryPolicy` or the number of attempts in all (default 3). ``login_backoff``: seconds
         during which, after the server rejected the password, the session does not sign in again by itself.
         ``lang``: the user's language, sent with sign-ins and user creation (None: not sent).
+        ``products``: datapoint schemas known in advance (no request needed), shared with `for_user` sessions.
         ``clock``: where the session reads the time and sleeps (tests pass their own).
         """
         appid = check_text(appid, "appid")
@@ -137,6 +133,7 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         shared.app_tokens = AppTokenCache(self._request_app_token, clock=clock)
         store = token_store or MemoryTokenStore()
         self._start(shared, TokenManager(store, login_backoff=shared.login_backoff, clock=clock), root=True)
+        self._init_products(products)
 
     def _start(self, shared: Shared, auth: TokenManager, *, root: bool) -> None:
         """Set this session's own state: the user's token lifecycle and whether it is open or closed."""
@@ -254,91 +251,106 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
     async def _request_app_token(self) -> AppToken:
         return await self._call(REQUEST_APP_TOKEN)
 
-    async def _exchange(self, call: Call[T], pace: Pacer | None = None) -> Reply[T]:
-        """Send ``call`` and return its result and how many requests it took (within ``timeout.total``)."""
-        if not self._opened or self._shared.loop is not asyncio.get_running_loop():
-            await self.open()
+    async def _exchange(self, call: Call[T], pace: Pacer | None = None, sent: list[int] | None = None) -> Reply[T]:
+        """Send ``call`` until it succeeds or `next_step` gives up; return its result and the requests it took.
+
+        ``sent`` counts the requests started, for `_within_total`, which bounds the call by ``timeout.total``.
+        """
+        if not self._opened or self.closed or self._shared.loop is not asyncio.get_running_loop():
+            await self._enter(call)
+        if sent is None and self._shared.timeout.total is not None:
+            return await self._within_total(call, pace)
+        sent = [0] if sent is None else sent
+        body = None if call.json is None else encode_json(call.json)
+        slots = self._shared.slots if call.auth is Auth.USER else None
+        debug = logger.isEnabledFor(logging.DEBUG)
+        failed = 0
+        replayable = True
+        while True:
+            epoch = self._auth.epoch
+            if pace is not None:
+                await pace.wait()
+            sent[0] += 1
+            if slots is not None:
+                await slots.acquire()  # not `async with`: two coroutines fewer per request on the bulk path
+            try:
+                # Taken once the slot is ours: a call queued behind a renewal sends the new token.
+                headers, credential = self._ready_headers(call) or await self._headers(call, epoch)
+                started = time.perf_counter() if debug else 0.0
+                try:
+                    response = await self._shared.transport.send(call.method, call.path, headers, body)
+                    decoded = decode(call, response.status, response.body)  # the result, or the answer's error
+                    result: T | GizwitsError = decoded
+                except TransportError as exc:
+                    response, result = None, exc
+            finally:
+                if slots is not None:
+                    slots.release()
+            if debug:
+                self._log(call, headers, response, started, sent[0])
+            if not isinstance(result, GizwitsError):
+                return Reply(result, sent[0])
+            failed, replayable = await self._recover(result, call, sent[0], failed, credential if replayable else None)
+
+    async def _enter(self, call: Call[T]) -> None:
+        """Before a call's first attempt: open the session (in the event loop it belongs to) unless it is closed."""
+        await self.open()
         if self.closed:
             raise SessionClosedError(f"{call.method} {call.path}: the session is closed")
+
+    async def _within_total(self, call: Call[T], pace: Pacer | None) -> Reply[T]:
+        """`_exchange` bounded by ``timeout.total``: its retries, waits and any token renewal included."""
         total = self._shared.timeout.total
-        sent = [0]  # requests started so far, for the error of a call cut short by its total timeout
-        if total is None:
-            return await self._attempts(call, pace, sent)
+        sent = [0]
         try:
             async with asyncio.timeout(total):
-                return await self._attempts(call, pace, sent)
+                return await self._exchange(call, pace, sent)
         except TimeoutError:
             error = TransportError(f"{call.method} {call.path}: no result within the total timeout of {total} s",
                                    sent=sent[0] > 0)
             error.attempts = sent[0]
             raise error from None
 
-    async def _attempts(self, call: Call[T], pace: Pacer | None, sent: list[int]) -> Reply[T]:
-        """Send ``call`` until it succeeds or `next_step` gives up; counts the requests started in ``sent``."""
-        body = None if call.json is None else encode_json(call.json)
-        slots = self._shared.slots if call.auth is Auth.USER else _NO_SLOT
-        debug = logger.isEnabledFor(logging.DEBUG)
-        failed = 0
-        replayed = False
-        while True:
-            epoch = self._auth.epoch
-            if pace is not None:
-                await pace.wait()
-            sent[0] += 1
-            await slots.acquire()  # not `async with`: two coroutines fewer per request on the bulk path
-            try:
-                # Taken once the slot is ours: a call queued behind a renewal sends the new token.
-                headers, credential = self._ready_headers(call.auth) or await self._headers(call.auth, epoch)
-                started = time.perf_counter() if debug else 0.0
-                try:
-                    answer: Response | TransportError = await self._shared.transport.send(
-                        call.method, call.path, headers, body)
-                except TransportError as exc:
-                    answer = exc
-            finally:
-                slots.release()
-            if isinstance(answer, TransportError):
-                result: T | GizwitsError = answer
-            else:
-                result = decode(call, answer.status, answer.body)
-            if debug:
-                self._log(call, headers, answer, started, sent[0])
-            if not isinstance(result, GizwitsError):
-                return Reply(result, sent[0])
-            replayable = None if replayed else credential
-            step = self._step_after(result, call, sent[0], failed + 1, replayable)
-            if step is Step.RAISE:
-                raise result
-            if step is Step.REPLAY:
-                replayed = True
-                await self._renew_rejected(replayable, result)
-            else:
-                failed += 1
-                await self._shared.clock.sleep(backoff(failed, self._shared.retry))
-
-    def _step_after(
-        self, error: GizwitsError, call: Call[T], sent: int, failed: int, replayable: Token | AppToken | None,
-    ) -> Step:
-        """Record ``error``'s attempts and decide what follows it; a closed session ends the call."""
+    async def _recover(
+        self, error: GizwitsError, call: Call[T], sent: int, failed: int, credential: Token | AppToken | None,
+    ) -> tuple[int, bool]:
+        """After a failed attempt, as `next_step` decides: raise ``error``, renew the rejected ``credential`` (the
+        replay), or wait out the backoff. Returns the failed attempts so far and whether a replay is still allowed.
+        A closed session ends the call.
+        """
         if self.closed:
             raise SessionClosedError(f"{call.method} {call.path}: the session was closed") from error
         error.attempts = sent
-        return next_step(error, call.idempotency, failed=failed, policy=self._shared.retry,
-                         can_replay=replayable is not None)
+        policy = self._shared.retry
+        step = next_step(error, call.idempotency, failed=failed + 1, policy=policy, can_replay=credential is not None)
+        if step is Step.RAISE:
+            raise error
+        if step is Step.REPLAY:
+            await self._renew_rejected(credential, error)
+            return failed, False
+        await self._shared.clock.sleep(backoff(failed + 1, policy))
+        return failed + 1, credential is not None
 
-    def _ready_headers(self, auth: Auth) -> tuple[dict[str, str], Token | None] | None:
+    def _ready_headers(self, call: Call[T]) -> tuple[dict[str, str], Token | None] | None:
         """A call's headers when no token has to be fetched first (the common case, without an await)."""
-        if auth is Auth.NONE:
+        if call.headers is not None:
+            return None  # headers of its own: merged by `_headers`
+        if call.auth is Auth.NONE:
             return self._shared.base_headers, None
-        if auth is Auth.USER and (token := self._auth.usable()) is not None:
+        if call.auth is Auth.USER and (token := self._auth.usable()) is not None:
             return self._user_headers(token), token
         return None
 
-    async def _headers(self, auth: Auth, epoch: int) -> tuple[dict[str, str], Token | AppToken | None]:
-        """A call's headers when a token may have to be fetched or renewed first (see `_ready_headers`).
+    async def _headers(self, call: Call[T], epoch: int) -> tuple[dict[str, str], Token | AppToken | None]:
+        """A call's headers when a token may have to be fetched or renewed first (see `_ready_headers`), with the
+        call's own headers added.
 
         ``epoch`` is the token manager's when the attempt began: a renewal that failed since is shared.
         """
+        headers, credential = await self._credential_headers(call.auth, epoch)
+        return (headers if call.headers is None else {**headers, **call.headers}), credential
+
+    async def _credential_headers(self, auth: Auth, epoch: int) -> tuple[dict[str, str], Token | AppToken | None]:
         shared = self._shared
         if auth is Auth.USER:
             token = await self._auth.current(since=epoch)
@@ -346,6 +358,8 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
         if auth is Auth.APP:
             app_token = await shared.app_tokens.current()
             return {**shared.base_headers, "X-Gizwits-Application-Token": app_token.token}, app_token
+        if auth is Auth.NONE:
+            return shared.base_headers, None
         if shared.app_signature is None:
             raise ValidationError("the app-token calls (app_token, captcha, SMS codes) need Session(app_secret=...)")
         return {**shared.base_headers, "X-Gizwits-Application-Auth": shared.app_signature}, None
@@ -364,9 +378,9 @@ class Session(UsersAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, ControlAPI, Sche
             self._shared.app_tokens.invalidate(credential)
 
     @staticmethod
-    def _log(call: Call[T], headers: dict[str, str], answer: Response | TransportError, started: float,
+    def _log(call: Call[T], headers: dict[str, str], response: Response | None, started: float,
              attempt: int) -> None:
-        status = "failed" if isinstance(answer, TransportError) else answer.status
+        status = "failed" if response is None else response.status
         logger.debug(
             "%s %s -> %s in %.1f ms (attempt %d) headers=%s",
             call.method, call.path, status, (time.perf_counter() - started) * 1000, attempt,

@@ -9,6 +9,7 @@ import attrs
 from .auth import AppTokenCache
 from .clock import Clock
 from .errors import GizwitsError
+from .products import Product
 from .retry import RetryPolicy
 from .transport import Timeout, Transport
 
@@ -47,6 +48,10 @@ class Shared:
     #: token, not the rejected one. Sign-in calls carry no user token and take no slot, so a renewal never
     #: waits for the callers that wait for it.
     slots: asyncio.Semaphore = attrs.field(init=False)
+    #: Product key -> datapoint schema, fetched once for all the sessions that share this.
+    products: dict[str, Product] = attrs.field(init=False, factory=dict)
+    #: Did -> product key, from the device records any of them read.
+    device_products: dict[str, str] = attrs.field(init=False, factory=dict)
     #: The event loop the sessions run in, from their first request on (the pool cannot move to another).
     loop: asyncio.AbstractEventLoop | None = attrs.field(init=False, default=None)
 

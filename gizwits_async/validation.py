@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from yarl import URL
@@ -170,8 +170,13 @@ def schedule_retry(retry_count: Any, retry_task: Any) -> tuple[int, str]:
     return retry_count, retry_task
 
 
-def schedule_commands(commands: Any) -> list[dict[str, Any]]:
-    """At least one `ScheduledCommand` (or a (did, product_key, attrs) triple), in wire form."""
+#: Checks one command's values: (did, product_key, attrs) -> the values in wire form.
+CheckAttrs = Callable[[str, str, Any], dict[str, Any]]
+
+
+def schedule_commands(commands: Any, check: CheckAttrs) -> list[dict[str, Any]]:
+    """At least one `ScheduledCommand` (or a (did, product_key, attrs) triple), in wire form, each command's
+    values passed through ``check``."""
     if isinstance(commands, str | bytes) or not isinstance(commands, Iterable):
         raise ValidationError(f"commands must be an iterable of ScheduledCommand, got {_show(commands)}")
     wire = []
@@ -180,13 +185,9 @@ def schedule_commands(commands: Any) -> list[dict[str, Any]]:
             if not (isinstance(command, tuple) and len(command) == 3):
                 raise ValidationError(f"each command must be a ScheduledCommand, got {_show(command)}")
             command = ScheduledCommand(*command)
-        wire.append(
-            {
-                "did": check_did(command.did),
-                "product_key": check_text(command.product_key, "product_key"),
-                "attrs": encode_attrs(command.attrs),
-            }
-        )
+        did = check_did(command.did)
+        product_key = check_text(command.product_key, "product_key")
+        wire.append({"did": did, "product_key": product_key, "attrs": check(did, product_key, command.attrs)})
     if not wire:
         raise ValidationError("a schedule needs at least one command")
     return wire

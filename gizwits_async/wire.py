@@ -33,6 +33,8 @@ def _json_encoder() -> Callable[[Any], str]:
 
 
 _encode = _json_encoder()
+#: `json.loads` of bytes guesses their encoding first (five checks per answer); the service sends UTF-8.
+_decode_json = json.JSONDecoder().decode
 
 
 def encode_json(value: Any) -> bytes:
@@ -53,7 +55,7 @@ def decode(call: Call[T], status: int, body: bytes) -> T | APIError:
     if parse is None:
         return cast(T, None)  # a Call without parse is a Call[None]
     try:
-        return parse(json.loads(body) if body and not body.isspace() else None)
+        return parse(_decode_json(body.decode()) if body and not body.isspace() else None)
     except _SHAPE_ERRORS as exc:
         return APIError(f"unexpected answer ({len(body)} bytes): {type(exc).__name__}: {exc}",
                         status=status, method=call.method, url=call.path)

@@ -48,10 +48,13 @@ def logout(settings: Settings) -> None:
 @click.command()
 @pass_settings
 def whoami(settings: Settings) -> None:
-    """Show the saved login: uid, token expiry, server and token file (never the token)."""
+    """Show the saved login: uid, token expiry, server and token file (never the token); exit 1 once expired."""
     store = settings.store()
     token = run(store.load())
     if token is None:
         raise click.ClickException("not logged in: run `gizwits login USERNAME` first")
+    if token.expires_in() <= 0:
+        raise click.ClickException(f"the saved token of uid {token.uid} expired at {token.expire_at:%Y-%m-%d %H:%M} "
+                                   f"UTC: run `gizwits login USERNAME` again")
     account = _account(settings, token)
     settings.output.result(account, settings.output.table([], list(account.items()), title="Logged in"))

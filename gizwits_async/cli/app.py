@@ -12,13 +12,29 @@ from .context import Settings
 from .demo import demo
 from .devices import control, devices, latest, poll, raw
 from .emulator import emulator
+from .failures import failure_json
 from .output import Output
+from .products import datapoints, device, history, rename
 from .schedules import schedules
 
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+class _Commands(click.Group):
+    """The root group: under ``--json``, a command's failure is one JSON object on stderr."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as failure:
+            settings = ctx.find_object(Settings)
+            if settings is None or not settings.output.as_json:
+                raise
+            click.echo(failure_json(failure), err=True)
+            raise click.exceptions.Exit(failure.exit_code) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.option("--appid", envvar="GIZWITS_APPID", help="Your application id (env GIZWITS_APPID).")
 @click.option("--region", envvar="GIZWITS_REGION", default="cn", show_default=True, type=click.Choice(list(REGIONS)),
               help="The account's region (env GIZWITS_REGION).")
@@ -42,7 +58,8 @@ def cli(
     ctx.obj = Settings(appid, region, base_url, Output(as_json))
 
 
-for command in (login, logout, whoami, devices, latest, control, raw, bulk_control, poll, schedules, emulator, demo):
+for command in (login, logout, whoami, devices, device, rename, latest, control, raw, bulk_control, poll, history,
+                datapoints, schedules, emulator, demo):
     cli.add_command(command)
 
 

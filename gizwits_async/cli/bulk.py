@@ -14,22 +14,43 @@ import attrs
 import click
 from rich.markup import escape
 
+from ..errors import GizwitsError, error_key, is_permanent
 from ..fanout import BulkReport
 from ..session import Session
-from .context import Settings, describe, error_label, pass_settings
+from .context import Settings, pass_settings
+from .failures import describe, error_label
 from .output import Output, to_json
 from .values import InputError, Scalar, check_did, parse_value, shown_attrs, wire_value
 
-__all__ = ["Row", "bulk_control", "read_rows"]
+__all__ = ["FAILED_SUFFIX", "Row", "bulk_control", "failed_rows_path", "read_rows"]
+
+
+#: The name a failed-rows file ends with; retrying one writes the remaining failures back to the same file.
+FAILED_SUFFIX = ".failed.jsonl"
 
 
 @attrs.frozen
 class Row:
-    """One command of the file: its line number, the device and the datapoints to set."""
+    """One command of the file: its line number, the device, the datapoints to set and, in a failed-rows file,
+    the failure recorded against it."""
 
     line: int
     did: str
     attrs: dict[str, Scalar]
+    failure: dict[str, Any] | None = None
+
+    @property
+    def permanent(self) -> bool:
+        """Whether the recorded failure is one a retry cannot fix (unknown device, refused values...)."""
+        return bool(self.failure and self.failure.get("permanent"))
+
+
+def failed_rows_path(source: Path) -> Path:
+    """Where the failed rows of ``source`` go: ``fleet.csv`` -> ``fleet.failed.jsonl``; a failed-rows file
+    itself is rewritten in place (never ``x.failed.jsonl.failed.jsonl``)."""
+    if source.name.endswith(FAILED_SUFFIX):
+        return source
+    return source.with_name(source.name.removesuffix(source.suffix) + FAILED_SUFFIX)
 
 
 def read_rows(path: Path) -> list[Row]:
@@ -74,7 +95,8 @@ def _jsonl_rows(path: Path, text: str) -> Iterator[Row]:
                 item.get("attrs"), dict):
             raise InputError(f'{path}:{line}: expected {{"did": "...", "attrs": {{...}}}}')
         attrs = {str(k): _at(path, line, wire_value, v, v) for k, v in item["attrs"].items()}
-        yield _row(path, line, item["did"], attrs)
+        failure = item.get("error")
+        yield _row(path, line, item["did"], attrs, failure if isinstance(failure, dict) else None)
 
 
 def _at(path: Path, line: int, parse: Any, *args: Any) -> Any:
@@ -85,11 +107,11 @@ def _at(path: Path, line: int, parse: Any, *args: Any) -> Any:
         raise InputError(f"{path}:{line}: {exc.message}") from None
 
 
-def _row(path: Path, line: int, did: str, attrs: dict[str, Scalar]) -> Row:
+def _row(path: Path, line: int, did: str, attrs: dict[str, Scalar], failure: dict[str, Any] | None = None) -> Row:
     _at(path, line, check_did, did)
     if not attrs:
         raise InputError(f"{path}:{line}: no datapoint to set for {did}")
-    return Row(line, did, attrs)
+    return Row(line, did, attrs, failure)
 
 
 @click.command("bulk-control", short_help="Control many devices from a CSV or JSONL file.")
@@ -99,15 +121,22 @@ def _row(path: Path, line: int, did: str, attrs: dict[str, Scalar]) -> Row:
 @click.option("--rate", type=click.FloatRange(min=0, min_open=True), help="At most this many requests per second.")
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would be sent; send nothing.")
 @click.option("--failed-out", type=click.Path(path_type=Path, dir_okay=False),
-              help="Where to write the failed rows (JSONL, can be fed back in). Default: FILE.failed.jsonl.")
+              help="Where to write the failed rows (JSONL, can be fed back in). Default: FILE's name with "
+                   "the suffix .failed.jsonl (fleet.csv -> fleet.failed.jsonl; a .failed.jsonl file is rewritten).")
+@click.option("--retry-transient", is_flag=True,
+              help="FILE is a failed-rows file: send only the rows whose failure a retry may fix; the permanent "
+                   "ones (unknown device, refused values...) stay in the failed-rows file, unsent.")
 @pass_settings
 def bulk_control(settings: Settings, file: Path, concurrency: int, rate: float | None, dry_run: bool,
-                 failed_out: Path | None) -> None:
+                 failed_out: Path | None, retry_transient: bool) -> None:
     """Control many devices from FILE: CSV (did,attr1,attr2...) or JSONL ({"did": .., "attrs": {..}}).
 
-    Exit code 0 only if every row succeeded; failed rows are written to --failed-out for a retry.
+    Exit code 0 only if every row sent succeeded. The rows that failed are written to the failed-rows file,
+    each with its error code and whether it is permanent; `--retry-transient` takes that file back.
     """
     rows = read_rows(file)
+    kept = [row for row in rows if retry_transient and row.permanent]
+    rows = [row for row in rows if not (retry_transient and row.permanent)]
     out = settings.output
     if dry_run:
         preview = [[row.line, row.did, to_json(shown_attrs(row.attrs))] for row in rows[:10]]
@@ -115,7 +144,6 @@ def bulk_control(settings: Settings, file: Path, concurrency: int, rate: float |
         out.result({"rows": len(rows), "dry_run": True},
                    Output.table(["line", "did", "attrs"], preview, title=f"{len(rows)} row(s) OK, nothing sent{more}"))
         return
-    failed_path = failed_out or file.with_name(file.name + ".failed.jsonl")
 
     async def sending(session: Session) -> tuple[BulkReport[None], float]:
         started = time.perf_counter()
@@ -124,29 +152,51 @@ def bulk_control(settings: Settings, file: Path, concurrency: int, rate: float |
                 [(row.did, row.attrs) for row in rows], concurrency=concurrency, rate=rate, progress=progress)
         return report, time.perf_counter() - started
 
-    report, elapsed = settings.call(sending, max_concurrency=concurrency)
-    _summarize(out, rows, report, elapsed, failed_path)
-    if not report.ok:
+    report, elapsed = settings.call(sending, max_concurrency=concurrency) if rows else (BulkReport([]), 0.0)
+    failures = [(row, o.error) for row, o in zip(rows, report.outcomes, strict=True) if o.error is not None]
+    failed_path = failed_out or failed_rows_path(file)
+    _write_failed_rows(failed_path, failures, kept)
+    _summarize(out, len(rows), failures, kept, elapsed, failed_path)
+    if failures:
         raise click.exceptions.Exit(1)
 
 
-def _summarize(out: Output, rows: list[Row], report: BulkReport[None], elapsed: float, failed_path: Path) -> None:
-    failures = [(row, o.error) for row, o in zip(rows, report.outcomes, strict=True) if o.error is not None]
+def _failed_entry(row: Row, error: GizwitsError) -> dict[str, Any]:
+    """A failed row as written to the failed-rows file: the command, and why and how it failed."""
+    return {"did": row.did, "attrs": shown_attrs(row.attrs), "line": row.line,
+            "error": {"code": getattr(error, "code", None), "kind": error_key(error),
+                      "permanent": is_permanent(error), "message": describe(error)}}
+
+
+def _write_failed_rows(path: Path, failures: list[tuple[Row, GizwitsError]], kept: list[Row]) -> None:
+    """Write the rows still failing (the new failures, then the permanent ones not retried); with none, remove a
+    failed-rows file left by an earlier run, so that the file always lists what remains to be done."""
+    entries = [_failed_entry(row, error) for row, error in failures]
+    entries += [{"did": row.did, "attrs": shown_attrs(row.attrs), "line": row.line, "error": row.failure}
+                for row in kept]
+    if not entries:
+        path.unlink(missing_ok=True)
+        return
+    path.write_text("".join(to_json(entry) + "\n" for entry in entries), encoding="utf-8")
+
+
+def _summarize(out: Output, sent: int, failures: list[tuple[Row, GizwitsError]], kept: list[Row], elapsed: float,
+               failed_path: Path) -> None:
     by_code = collections.Counter(error_label(error) for _, error in failures)
-    if failures:
-        with failed_path.open("w", encoding="utf-8") as file:
-            for row, error in failures:
-                entry = {"did": row.did, "attrs": shown_attrs(row.attrs), "line": row.line,
-                         "error": {"code": getattr(error, "code", None), "message": describe(error)}}
-                file.write(to_json(entry) + "\n")
-    ok = len(rows) - len(failures)
-    rate = len(rows) / elapsed if elapsed > 0 else 0.0
-    payload = {"total": len(rows), "ok": ok, "failed": len(failures), "errors": dict(by_code),
-               "elapsed": round(elapsed, 3), "failed_out": str(failed_path) if failures else None}
-    lines = [f"{len(rows)} row(s) in {elapsed:.2f} s ({rate:,.0f}/s): [green]{ok} ok[/], "
-             f"[red]{len(failures)} failed[/]"]
+    permanent = sum(is_permanent(error) for _, error in failures)
+    ok = sent - len(failures)
+    rate = sent / elapsed if elapsed > 0 else 0.0
+    written = bool(failures or kept)
+    payload = {"total": sent, "ok": ok, "failed": len(failures), "permanent": permanent,
+               "transient": len(failures) - permanent, "skipped_permanent": len(kept), "errors": dict(by_code),
+               "elapsed": round(elapsed, 3), "failed_out": str(failed_path) if written else None}
+    lines = [f"{sent} row(s) in {elapsed:.2f} s ({rate:,.0f}/s): [green]{ok} ok[/], [red]{len(failures)} failed[/]"
+             + (f" ({permanent} permanent, {len(failures) - permanent} transient)" if failures else "")]
     lines += [f"  {count} x {label}" for label, count in by_code.most_common()]
-    if failures:
+    if kept:
+        lines.append(f"{len(kept)} row(s) with a permanent failure not retried (kept in the failed-rows file)")
+    if written:
         shown = escape(str(failed_path))
-        lines.append(f"Failed rows written to {shown} (retry with: gizwits bulk-control {shown})")
+        lines.append(f"Failed rows written to {shown} (retry the transient ones with: "
+                     f"gizwits bulk-control {shown} --retry-transient)")
     out.result(payload, "\n".join(lines))

@@ -10,13 +10,14 @@ from typing import Any, TypeVar
 import attrs
 import click
 
-from ..errors import APIError, GizwitsError, TokenError, TransportError, ValidationError
+from ..errors import GizwitsError, TokenError, ValidationError
 from ..session import REGIONS, Session
+from .failures import CommandError, describe
 from .output import Output
 from .tokens import FileTokenStore
 from .values import InputError
 
-__all__ = ["Settings", "describe", "error_label", "pass_settings", "run"]
+__all__ = ["Settings", "pass_settings", "run"]
 
 T = TypeVar("T")
 
@@ -72,24 +73,6 @@ class Settings:
 pass_settings = click.make_pass_decorator(Settings)
 
 
-def error_label(error: GizwitsError) -> str:
-    """What kind of failure: the Gizwits code and its name ("9042 DEVICE_OFFLINE"), else the exception class."""
-    if isinstance(error, APIError) and error.code is not None:
-        name = error.error_code.name if error.error_code is not None else "unknown code"
-        return f"{error.code} {name}"
-    return type(error).__name__
-
-
-def describe(error: GizwitsError) -> str:
-    """One line for an error: the Gizwits code and its name first when the server gave one."""
-    if isinstance(error, APIError):
-        detail = f": {error.brief_detail}" if error.brief_detail else ""
-        return f"Gizwits error {error_label(error)} (HTTP {error.status}) {error.message}{detail}"
-    if isinstance(error, TransportError):
-        return f"cannot reach the server: {error}"
-    return str(error)
-
-
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine; library errors become one-line messages (exit 2 for bad input, else 1)."""
     try:
@@ -97,9 +80,9 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     except ValidationError as exc:
         raise InputError(str(exc)) from None
     except TokenError as exc:
-        raise click.ClickException(f"{describe(exc)} (log in again: gizwits login USERNAME)") from None
+        raise CommandError(f"{describe(exc)} (log in again: gizwits login USERNAME)", exc) from None
     except GizwitsError as exc:
-        raise click.ClickException(describe(exc)) from None
+        raise CommandError(describe(exc), exc) from None
     except KeyboardInterrupt:
         raise click.exceptions.Exit(130) from None
 

@@ -15,7 +15,8 @@ import click
 
 from ..models import DeviceData, ScheduledCommand
 from ..session import Session
-from .context import Settings, error_label, pass_settings, run
+from .context import Settings, pass_settings, run
+from .failures import error_label
 from .output import Output, to_json
 
 if TYPE_CHECKING:

@@ -15,9 +15,11 @@ from rich.text import Text
 from ..fanout import BulkReport, Outcome
 from ..models import Device, DeviceData
 from ..session import Session
-from .context import Settings, describe, pass_settings, run
+from ..validation import encode_attrs
+from .context import Settings, pass_settings, run
+from .failures import describe, error_fields
 from .output import Output, to_json
-from .values import check_did, parse_assignments, parse_hex, shown_attrs
+from .values import check_did, parse_assignments, parse_hex
 
 __all__ = ["control", "devices", "latest", "poll", "raw"]
 
@@ -76,16 +78,26 @@ def latest(settings: Settings, dids: tuple[str, ...]) -> None:
     readings = [o.value for o in report.outcomes if o.ok]
     out = settings.output
     payload = [_reading(o.value) if o.ok else {"did": o.did, "error": _error(o)} for o in report.outcomes]
-    out.result(payload, Output.table(_READING_COLUMNS, [_reading_row(data) for data in readings]))
-    for outcome in report.outcomes:
-        if not outcome.ok:
-            out.warn(f"{outcome.did}: {_error(outcome)}")
+    if out.as_json or readings:  # no empty table above the errors when every read failed
+        out.result(payload, Output.table(_READING_COLUMNS, [_reading_row(data) for data in readings]))
+    for outcome in report.failures:
+        _report_failure(out, outcome)
     if not report.ok:
         raise click.exceptions.Exit(1)
 
 
 def _error(outcome: Outcome[Any]) -> str:
     return describe(outcome.error) if outcome.error is not None else ""
+
+
+def _report_failure(out: Output, outcome: Outcome[Any]) -> None:
+    """A device's failed read on stderr: a line for people, a JSON object under --json."""
+    if outcome.error is None:
+        return
+    if out.as_json:
+        out.warn(to_json({"did": outcome.did, "error": error_fields(outcome.error)}))
+    else:
+        out.warn(f"{outcome.did}: {describe(outcome.error)}")
 
 
 @click.command(short_help="Set datapoints of a device: NAME=VALUE...")
@@ -97,8 +109,8 @@ def control(settings: Settings, did: str, assignments: tuple[str, ...]) -> None:
     check_did(did)
     attrs = parse_assignments(assignments)
     settings.call(lambda session: session.control(did, attrs))
-    shown = shown_attrs(attrs)
-    settings.output.result({"did": did, "attrs": shown, "ok": True}, f"Sent {to_json(shown)} to {did}.")
+    sent = encode_attrs(attrs)  # what went on the wire: bytes as hex, as the device received them
+    settings.output.result({"did": did, "attrs": sent, "ok": True}, f"Sent {to_json(sent)} to {did}.")
 
 
 @click.command()
@@ -117,40 +129,61 @@ def raw(settings: Settings, did: str, data: str) -> None:
 @click.argument("dids", nargs=-1, required=True)
 @click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=0.05),
               help="Seconds between two reads of a device.")
-@click.option("--count", type=click.IntRange(min=1), help="Stop after this many readings.")
+@click.option("--count", type=click.IntRange(min=1),
+              help="Stop after this many reads (each read counts, changed or not, failed or not).")
 @click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
 @click.option("--every", is_flag=True, help="Show every reading, not only changed ones.")
 @pass_settings
 def poll(settings: Settings, dids: tuple[str, ...], interval: float, count: int | None, duration: float | None,
          every: bool) -> None:
-    """Watch DIDs: a live table of their readings, changed values highlighted (JSON lines under --json)."""
+    """Watch DIDs: a live table of their readings, changed values highlighted.
+
+    Piped (or under --json), one line (one JSON object) per new reading instead of the table.
+    """
     run(_poll(settings, _dids(dids), interval, count, duration, every))
+
+
+class _Enough(Exception):
+    """--count reads were made: stop polling."""
 
 
 async def _poll(settings: Settings, dids: list[str], interval: float, count: int | None, duration: float | None,
                 every: bool) -> None:
     out = settings.output
     board = _Board()
+    reads = 0
+
+    def counted() -> None:
+        nonlocal reads
+        reads += 1
+        if count is not None and reads >= count:
+            raise _Enough
 
     def failed(outcome: Outcome[DeviceData]) -> None:
-        out.warn(f"{outcome.did}: {_error(outcome)}")
+        _report_failure(out, outcome)
+        counted()
+
+    def show(data: DeviceData) -> None:
+        if out.as_json:
+            out.result(_reading(data))
+        else:  # one unwrapped line per reading, for a pipe
+            did, stamp, attrs = _reading_row(data)
+            out.out.print(Text("  ").join([Text(did), Text(stamp), attrs]), soft_wrap=True)
 
     async with settings.signed_in() as session:
-        readings = session.poll_latest(dids, interval=interval, changes_only=not every, on_error=failed)
-        display = contextlib.nullcontext() if out.as_json else Live(board.render(), console=out.out, auto_refresh=False)
-        with display as live:
-            seen = 0
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(duration), contextlib.aclosing(readings):
-                    async for data in readings:
-                        board.update(data)
-                        if live is None:
-                            out.result(_reading(data))
+        # Every reading comes back (changes_only=False) so that --count counts reads, not changes.
+        readings = session.poll_latest(dids, interval=interval, changes_only=False, on_error=failed)
+        live = not out.as_json and out.out.is_terminal
+        display = Live(board.render(), console=out.out, auto_refresh=False) if live else contextlib.nullcontext()
+        with display as table, contextlib.suppress(TimeoutError, _Enough):
+            async with asyncio.timeout(duration), contextlib.aclosing(readings):
+                async for data in readings:
+                    if board.update(data) or every:
+                        if table is None:
+                            show(data)
                         else:
-                            live.update(board.render(), refresh=True)
-                        seen += 1
-                        if count is not None and seen >= count:
-                            break
+                            table.update(board.render(), refresh=True)
+                    counted()
 
 
 class _Board:
@@ -159,15 +192,18 @@ class _Board:
     def __init__(self) -> None:
         self.rows: dict[str, tuple[DeviceData, frozenset[str], int]] = {}
 
-    def update(self, data: DeviceData) -> None:
-        """Record a reading."""
+    def update(self, data: DeviceData) -> bool:
+        """Record a reading; whether it is new (the device's first, or a changed ``updated_at``)."""
         previous = self.rows.get(data.did)
         if previous is None:
             self.rows[data.did] = (data, frozenset(), 0)
-            return
+            return True
+        if previous[0].updated_at == data.updated_at:
+            return False
         before = previous[0].attrs
         changed = frozenset(k for k, v in data.attrs.items() if before.get(k) != v)
         self.rows[data.did] = (data, changed, previous[2] + 1)
+        return True
 
     def render(self) -> Table:
         """The board as a table."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from ..models import Schedule, ScheduledCommand, ScheduleLog
@@ -57,6 +59,8 @@ def create(settings: Settings, did: str, assignments: tuple[str, ...], at: str, 
     """Create a schedule that sets NAME=VALUE... on DID at --time."""
     check_did(did)
     attrs = parse_assignments(assignments)
+    if date is not None and repeat == "none":
+        _check_future(date, at)
 
     async def creating(session: Session) -> str:
         key = product_key
@@ -71,6 +75,17 @@ def create(settings: Settings, did: str, assignments: tuple[str, ...], at: str, 
     schedule_id = settings.call(creating)
     settings.output.result({"id": schedule_id, "did": did, "attrs": shown_attrs(attrs)},
                            f"Created schedule {schedule_id}.")
+
+
+def _check_future(date: str, at: str, now: dt.datetime | None = None) -> None:
+    """A one-off task must be due later than now (UTC): the server would accept a past one that never runs."""
+    try:
+        due = dt.datetime.combine(dt.date.fromisoformat(date), dt.time.fromisoformat(at), dt.UTC)
+    except ValueError:
+        return  # the library refuses the format itself, naming the field
+    now = now or dt.datetime.now(dt.UTC)
+    if due <= now:
+        raise InputError(f"{date} {at} UTC is in the past (now {now:%Y-%m-%d %H:%M} UTC): the task would never run")
 
 
 @schedules.command()

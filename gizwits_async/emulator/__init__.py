@@ -11,7 +11,7 @@ async with emu.serve() as base_url: ...          # real HTTP on loopback
 from .clock import Clock, FakeClock, SystemClock
 from .config import EmulatorConfig, SeedUser, load_users
 from .core import Emulator, run_server
-from .datapoints import Datapoint, Product
+from .datapoints import Datapoint, Product, load_product
 from .errors import ApiError
 from .faults import Faults
 from .state import Device, State, User
@@ -32,6 +32,7 @@ __all__ = [
     "Stats",
     "SystemClock",
     "User",
+    "load_product",
     "load_users",
     "run_server",
 ]

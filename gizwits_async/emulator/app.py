@@ -13,9 +13,12 @@ from http import HTTPStatus
 from typing import Any, NoReturn
 from urllib.parse import quote
 
+from .binding import BindingRoutes
 from .errors import ApiError
 from .faults import Faults, RateLimiter
+from .history import HistoryRoutes
 from .outside import OutsideControls
+from .profiles import Profiles, is_profile_update
 from .records import Endpoint, endpoint_of
 from .routing import JSON, Call, Receive, Reply, Route, Router, Scope, Send, lifespan, read_body, send_response
 from .scheduler import parse_schedule
@@ -63,6 +66,8 @@ def _users_post_id(call: Call) -> str:
 
 def _users_put_id(call: Call) -> str:
     data = call.peek()
+    if is_profile_update(data):
+        return "U12"
     if "old_pwd" in data:
         return "U8"
     if "phone" in data:
@@ -78,11 +83,12 @@ class EmulatorApp:
         self.faults = faults
         self.stats = stats
         self._limiter = RateLimiter()
+        self.profiles = Profiles()
         self.router = Router(
             [
                 Route("GET", "/", "", self.index),
                 Route("POST", "/app/users", _users_post_id, self.register, "U1-U5"),
-                Route("PUT", "/app/users", _users_put_id, self.update_user, "U6-U10"),
+                Route("PUT", "/app/users", _users_put_id, self.update_user, "U6-U10, U12"),
                 Route("POST", "/app/login", "U11", self.login),
                 Route("POST", "/app/request_token", "A1", self.request_token),
                 Route("GET", "/app/verify/codes", "V1", self.captcha),
@@ -112,7 +118,11 @@ class EmulatorApp:
                 Route("GET", "/app/scheduler", "S2", self.schedules),
                 Route("DELETE", "/app/scheduler/{id}", "S3", self.delete_schedule),
                 Route("GET", "/app/scheduler/{id}/logs", "S4", self.schedule_logs),
+                Route("GET", "/app/datapoint", "DV2", self.datapoint),
                 *OutsideControls(stats).routes(),
+                *HistoryRoutes(state.history, self._bound_device, state.clock.now).routes(),
+                *BindingRoutes(state, self._user, self._endpoint).routes(),
+                Route("GET", "/app/users", "U12", self.read_user),
             ]
         )
 
@@ -198,6 +208,13 @@ class EmulatorApp:
     def _user(self, call: Call) -> User:
         return self.state.user_for_token(call.headers.get("x-gizwits-user-token"))
 
+    def _bound_device(self, call: Call, did: str) -> None:
+        """The caller's token is valid and names a user who bound `did` (else 9004/9006, 9014, 9017)."""
+        user = self._user(call)
+        self.state.device(did)
+        if did not in user.bindings:
+            raise ApiError(9017, did)
+
     def _endpoint(self, call: Call) -> Endpoint:
         """Where this request reached the emulator, unless the config names another push address."""
         config = self.state.config
@@ -239,9 +256,11 @@ class EmulatorApp:
         return 201, token.to_wire()
 
     def update_user(self, call: Call) -> Reply:
-        """PUT /app/users (account changes in their five forms), dispatched on the body's keys."""
+        """PUT /app/users (account changes in their five forms, or profile fields), dispatched on the body's keys."""
         user, state, endpoint = self._user(call), self.state, call.endpoint
-        if endpoint == "U8":
+        if endpoint == "U12":
+            self.profiles.update(user, call.data())
+        elif endpoint == "U8":
             state.update_password(user, call.text("old_pwd"), call.text("new_pwd"))
         elif endpoint == "U7":
             state.update_phone(user, call.text("phone"), call.text("code"), call.text("password"))
@@ -252,6 +271,10 @@ class EmulatorApp:
         else:
             state.update_username(user, call.text("username"), call.text("password"))
         return 200, {"updatedAt": iso_millis(state.clock.now())}
+
+    def read_user(self, call: Call) -> Reply:
+        """GET /app/users: the signed-in user's profile."""
+        return 200, self.profiles.read(self._user(call))
 
     def login(self, call: Call) -> Reply:
         """POST /app/login."""
@@ -365,6 +388,13 @@ class EmulatorApp:
                 raise ApiError(9015, "attrs must be a non-empty object")
             self.state.control(user, did, attrs)
         return 200, {}
+
+    def datapoint(self, call: Call) -> Reply:
+        """GET /app/datapoint: a product's datapoint schema (app id only)."""
+        product = self.state.products.get(call.param("product_key") or "")
+        if product is None:
+            raise ApiError(9002, call.param("product_key") or "")
+        return 200, product.to_schema()
 
     def create_schedule(self, call: Call) -> Reply:
         """POST /app/scheduler."""

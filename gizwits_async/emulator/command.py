@@ -9,6 +9,7 @@ import click
 from ..log import LEVELS, configure
 from .config import CONTENT_TYPES, EmulatorConfig, SeedUser, load_users
 from .core import Emulator
+from .datapoints import load_product
 from .faults import ERROR_PAGES, Faults
 
 __all__ = ["emulator"]
@@ -23,6 +24,16 @@ def _users(ctx: click.Context, param: click.Parameter, path: Path | None) -> tup
         return load_users(path)
     except ValueError as exc:  # json.JSONDecodeError included
         raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def _product(ctx: click.Context, param: click.Parameter, path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        load_product(path)  # refuse a bad file here, with its reason, rather than when the server starts
+    except (ValueError, KeyError, TypeError) as exc:  # json.JSONDecodeError included
+        raise click.BadParameter(f"not a datapoint schema: {exc!r}", ctx, param) from None
+    return str(path)
 
 
 def _appids(config: EmulatorConfig) -> str:
@@ -43,6 +54,9 @@ def _appids(config: EmulatorConfig) -> str:
               help="Devices bound to the demo user.")
 @click.option("--users", "users", type=click.Path(exists=True, dir_okay=False, path_type=Path), callback=_users,
               help='More users from a JSON file: [{"username", "password", "devices"?, "email"?, "phone"?}].')
+@click.option("--product", "product_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              callback=_product, help="The devices' product, from a JSON datapoint schema (as GET /app/datapoint "
+                                      "answers it); default: the demo product.")
 @click.option("--content-type", type=click.Choice(CONTENT_TYPES), default="json", show_default=True,
               help="Success answers' Content-Type: JSON, HTML, or the real service's mix (data read by a GET as "
                    "text/html, the rest as JSON).")
@@ -65,9 +79,9 @@ def _appids(config: EmulatorConfig) -> str:
               help="Print the log lines at this level on stderr (env GIZWITS_LOG).")
 def emulator(
     host: str, port: int, appids: tuple[str, ...], any_appid: bool, devices: int, users: tuple[SeedUser, ...],
-    content_type: str, seed: int, token_ttl: float, drift: bool, latency_ms: float, jitter_ms: float,
-    rate_limit: float | None, error_rate: float, error_statuses: tuple[int, ...], error_page: str, drop_rate: float,
-    malformed_rate: float, log_level: str | None,
+    product_file: str | None, content_type: str, seed: int, token_ttl: float, drift: bool, latency_ms: float,
+    jitter_ms: float, rate_limit: float | None, error_rate: float, error_statuses: tuple[int, ...], error_page: str,
+    drop_rate: float, malformed_rate: float, log_level: str | None,
 ) -> None:
     """Serve an emulated Gizwits Open API until Ctrl-C.
 
@@ -78,6 +92,7 @@ def emulator(
     config = EmulatorConfig(
         appid=appids[0] if appids else EmulatorConfig.appid, appids=appids[1:], any_appid=any_appid,
         devices=devices, users=users, content_type=content_type, seed=seed, token_ttl=token_ttl, drift=drift,
+        product_file=product_file,
     )
     faults = Faults(
         latency=latency_ms / 1000, jitter=jitter_ms / 1000, rate_limit=rate_limit, error_rate=error_rate,

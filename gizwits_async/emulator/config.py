@@ -42,6 +42,11 @@ class EmulatorConfig:
     password: str = "demo-password"
     devices: int = 10
     product_key: str = "demo-product"
+    #: A JSON file with a product's datapoint schema (as GET /app/datapoint answers it): the seeded devices are of
+    #: that product instead of the demo one.
+    product_file: str | None = None
+    #: The product secret that signs bind_mac calls (for the seeded product).
+    product_secret: str = "demo-product-secret"
     sms_code: str = "123456"
     captcha_code: str = "123456"
     token_ttl: float = 7 * 24 * 3600

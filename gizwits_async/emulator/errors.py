@@ -6,6 +6,7 @@ from typing import Any
 
 # code -> (error_message, HTTP status), as the service answers them; only the codes the emulator can produce.
 ERRORS: dict[int, tuple[str, int]] = {
+    9002: ("product_key invalid", 400),
     9003: ("appid invalid", 400),
     9004: ("token invalid", 400),
     9005: ("user not exist", 400),
@@ -27,6 +28,11 @@ ERRORS: dict[int, tuple[str, int]] = {
     9038: ("X-Gizwits-Application-Auth invalid!", 400),
     9041: ("request was throttled", 429),
     9042: ("device offline!", 400),
+    9043: ("X-Gizwits-Timestamp invalid!", 400),
+    9044: ("X-Gizwits-Signature invalid!", 400),
+    9093: ("permission denied, you are not owner!", 400),
+    9096: ("user is not guest!", 400),
+    9999: ("reserved", 400),
 }
 
 

@@ -75,6 +75,10 @@ class Call:
                 return int(value)
         return default
 
+    def param(self, name: str) -> str | None:
+        """A query parameter as text (None when absent)."""
+        return next((v for k, v in parse_qsl(self.query_string.decode("latin-1")) if k == name), None)
+
     def flag(self, name: str) -> bool:
         """A boolean query parameter (1/true)."""
         pairs = parse_qsl(self.query_string.decode("latin-1"))

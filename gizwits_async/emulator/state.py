@@ -17,8 +17,9 @@ from typing import Any
 
 from .clock import Clock
 from .config import EmulatorConfig
-from .datapoints import Product, demo_product
+from .datapoints import Product, demo_product, load_product
 from .errors import ApiError
+from .history import History
 from .records import Endpoint, device_record
 from .scheduler import Command, Schedule, iso_seconds
 
@@ -120,7 +121,10 @@ class State:
         self.schedules: dict[str, Schedule] = {}
         self._due: list[tuple[float, int, str]] = []  # heap of (due, sequence, schedule id)
         self._sequence = 0
-        self.add_product(demo_product(config.product_key), name=DEMO_PRODUCT_NAME)
+        self.history = History()
+        product = (load_product(config.product_file, secret=config.product_secret) if config.product_file
+                   else demo_product(config.product_key, config.product_secret))
+        self.default_product = self.add_product(product, name=None if config.product_file else DEMO_PRODUCT_NAME).key
         self.add_user(config.username, config.password)
         for _ in range(config.devices):
             self.bind(config.username, self.add_device(drift=config.drift).did)
@@ -313,8 +317,7 @@ class State:
             return
         for dp in self.products[device.product_key].datapoints.values():
             if not dp.writable and dp.type in ("uint8", "uint16", "uint32"):
-                step = self.rng.choice((-1, 1))
-                device.attrs[dp.name] = min(max(device.attrs[dp.name] + step, dp.min), dp.upper)
+                device.attrs[dp.name] = dp.nudged(device.attrs[dp.name], self.rng.choice((-1, 1)))
         device.updated_at = int(now)
         device.next_drift = now + self.config.drift_interval
 
@@ -390,6 +393,7 @@ class State:
         device.attrs.update(checked)
         device.updated_at = int(self.clock.now() if at is None else at)
         device.commands += 1
+        self.history.control(did, user.uid, attrs, self.clock.now() if at is None else at)
 
     def control_raw(self, user: User, did: str, raw: list[int]) -> None:
         """Control by raw bytes: they reach an online bound device unchanged."""
@@ -398,6 +402,7 @@ class State:
             raise ApiError(9042, did)
         device.last_raw = raw
         device.commands += 1
+        self.history.control(did, user.uid, raw, self.clock.now())
 
     # -- schedules -------------------------------------------------------------------------------------
     def new_schedule_id(self) -> str:
@@ -470,9 +475,12 @@ class State:
 
     # -- helpers for tests ("it happened elsewhere") ---------------------------------------------------
     def add_product(self, product: Product, *, name: str | None = None) -> Product:
-        """Register a product (its datapoint schema); `name` is the product_name records carry (default: key)."""
+        """Register a product (its datapoint schema); `name` is the product_name records carry (default: the
+        product's own name, else its key)."""
+        if name:
+            product.name = name
         self.products[product.key] = product
-        self.product_names[product.key] = name or product.key
+        self.product_names[product.key] = product.name or product.key
         return product
 
     def add_user(self, username: str, password: str, *, email: str | None = None, phone: str | None = None) -> User:
@@ -501,7 +509,7 @@ class State:
 
         `alias` is the name its bindings start with (default: a room name, numbered past the tenth device).
         """
-        product = self.products[product_key or self.config.product_key]
+        product = self.products[product_key or self.default_product]
         if alias is None:
             turn, index = divmod(len(self.devices), len(ALIASES))
             alias = ALIASES[index] + (f" {turn + 1}" if turn else "")
@@ -533,6 +541,7 @@ class State:
         device = self.device(did)
         if device.online != online:
             device.state_last_timestamp = int(self.clock.now())
+            self.history.online(did, online, self.clock.now())
         device.online = online
         if online and not device.updated_at:
             device.updated_at = int(self.clock.now())

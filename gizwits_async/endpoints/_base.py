@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from enum import Enum
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
@@ -46,23 +46,24 @@ class Call(Generic[T]):
     A slotted class, not an attrs class: one is built per request on the bulk path.
     """
 
-    __slots__ = ("auth", "idempotency", "json", "method", "parse", "path")
+    __slots__ = ("auth", "headers", "idempotency", "json", "method", "parse", "path")
 
     @overload
     def __init__(
         self: Call[None], method: str, path: str, auth: Auth = ..., json: Any = ..., parse: None = ...,
-        idempotency: Idempotency = ...,
+        idempotency: Idempotency = ..., headers: Mapping[str, str] | None = ...,
     ) -> None: ...
 
     @overload
     def __init__(
         self: Call[T], method: str, path: str, auth: Auth = ..., json: Any = ..., *, parse: Callable[[Any], T],
-        idempotency: Idempotency = ...,
+        idempotency: Idempotency = ..., headers: Mapping[str, str] | None = ...,
     ) -> None: ...
 
     def __init__(
         self, method: str, path: str, auth: Auth = Auth.NONE, json: Any = None,
         parse: Callable[[Any], T] | None = None, idempotency: Idempotency = Idempotency.SAFE,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -70,6 +71,8 @@ class Call(Generic[T]):
         self.json = json
         self.parse = parse
         self.idempotency = idempotency
+        #: Headers of this call only (a signed request's), added to the session's.
+        self.headers = headers
 
     def __repr__(self) -> str:
         # The body may hold a password: never show it.

@@ -8,7 +8,8 @@ from typing import Any
 from ..errors import ValidationError
 from ..models import Device
 from ..validation import check_did
-from ._base import Auth, Call, Endpoints
+from ._base import Auth, Call
+from .products import ProductsAPI
 
 
 def binding_changes(remark: Any, dev_alias: Any, dev_label: Any) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def binding_changes(remark: Any, dev_alias: Any, dev_label: Any) -> dict[str, An
     return changes
 
 
-class DeviceDetailsAPI(Endpoints):
+class DeviceDetailsAPI(ProductsAPI):
     """GET /app/devices/{did} and PUT /app/bindings/{did}."""
 
     async def device(self, did: str) -> Device:
@@ -42,6 +43,7 @@ class DeviceDetailsAPI(Endpoints):
         """
         result: Device = await self._call(
             Call("GET", f"/app/devices/{check_did(did)}", Auth.USER, parse=Device.from_wire))
+        self.remember_devices((result,))
         return result
 
     async def update_binding(

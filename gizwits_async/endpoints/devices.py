@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import functools
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
 from ..errors import ValidationError
 from ..models import BindRequest, BindResult, Device, DeviceData
 from ..validation import check_did, check_page
-from ._base import Auth, Call, Endpoints, paginate
+from ._base import Auth, Call, paginate
+from .products import ProductsAPI
 
 _BINDINGS = "/app/bindings"
 
@@ -17,9 +19,11 @@ def _devices_from_wire(data: Any) -> list[Device]:
     return [Device.from_wire(item) for item in data["devices"]]
 
 
-def latest_call(did: str) -> Call[DeviceData]:
-    """GET /app/devdata/{did}/latest (shared with the fan-out helpers)."""
-    return Call("GET", f"/app/devdata/{check_did(did)}/latest", parse=DeviceData.from_wire)
+def latest_call(did: str, decode: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None) -> Call[DeviceData]:
+    """GET /app/devdata/{did}/latest (shared with the fan-out helpers); ``decode`` turns reported values into
+    Python ones."""
+    parse = DeviceData.from_wire if decode is None else functools.partial(DeviceData.from_wire, decode=decode)
+    return Call("GET", f"/app/devdata/{check_did(did)}/latest", parse=parse)
 
 
 def _bind_request(item: BindRequest | tuple[str, ...]) -> BindRequest:
@@ -30,7 +34,7 @@ def _bind_request(item: BindRequest | tuple[str, ...]) -> BindRequest:
     return request
 
 
-class DevicesAPI(Endpoints):
+class DevicesAPI(ProductsAPI):
     """Bindings and latest data."""
 
     async def bindings(self, *, limit: int = 20, skip: int = 0, show_disabled: bool = False) -> list[Device]:
@@ -39,6 +43,7 @@ class DevicesAPI(Endpoints):
         query = f"?show_disabled={int(show_disabled)}&limit={limit}&skip={skip}"
         result: list[Device] = await self._call(
             Call("GET", _BINDINGS + query, Auth.USER, parse=_devices_from_wire))
+        self.remember_devices(result)
         return result
 
     async def iter_bindings(self, *, page_size: int = 100, show_disabled: bool = False) -> AsyncIterator[Device]:
@@ -70,6 +75,7 @@ class DevicesAPI(Endpoints):
         return result
 
     async def latest(self, did: str) -> DeviceData:
-        """GET /app/devdata/{did}/latest: the device's latest reported data."""
-        result: DeviceData = await self._call(latest_call(did))
+        """GET /app/devdata/{did}/latest: the device's latest reported data, decoded per its product's schema
+        when the session knows it."""
+        result: DeviceData = await self._call(latest_call(did, self._decoder(did) if type(did) is str else None))
         return result

@@ -17,7 +17,8 @@ from ..validation import (
     schedule_retry,
     schedule_time,
 )
-from ._base import Auth, Call, Endpoints, paginate
+from ._base import Auth, Call, paginate
+from .products import ProductsAPI
 
 _SCHEDULER = "/app/scheduler"
 
@@ -34,8 +35,11 @@ def _next_date(time: str, now: dt.datetime | None = None) -> str:
     return (at if at > now else at + dt.timedelta(days=1)).date().isoformat()
 
 
-class SchedulerAPI(Endpoints):
+class SchedulerAPI(ProductsAPI):
     """Timed control tasks: create, list, delete, and their logs."""
+
+    def _check_command(self, did: str, product_key: str, attrs: Any) -> dict[str, Any]:
+        return self.check_attrs(did, attrs, product_key=product_key)
 
     async def create_schedule(
         self,
@@ -56,7 +60,7 @@ class SchedulerAPI(Endpoints):
         days = schedule_repeat(repeat)
         day = schedule_date(date)
         retries, retry_on = schedule_retry(retry_count, retry_task)
-        body: dict[str, Any] = {"time": clock, "repeat": days, "task": schedule_commands(commands),
+        body: dict[str, Any] = {"time": clock, "repeat": days, "task": schedule_commands(commands, self._check_command),
                                 "retry_count": retries, "retry_task": retry_on}
         if day is None and days == "none":
             day = _next_date(clock)

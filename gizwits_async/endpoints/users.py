@@ -35,7 +35,7 @@ def _register_call(body: dict[str, object], lang: str | None) -> Call[Token]:
     return Call("POST", _USERS, json=_with_lang(body, lang), parse=Token.from_wire, idempotency=_UNSAFE)
 
 
-def _update_call(body: dict[str, object]) -> Call[dt.datetime]:
+def update_call(body: dict[str, object]) -> Call[dt.datetime]:
     return Call("PUT", _USERS, Auth.USER, json=body, parse=updated_at_from_wire, idempotency=_UNSAFE)
 
 
@@ -94,14 +94,14 @@ class UsersAPI(Endpoints):
 
     async def upgrade_anonymous(self, username: str, password: str) -> dt.datetime:
         """PUT /app/users: give the signed-in anonymous user a username and password; returns ``updatedAt``."""
-        updated: dt.datetime = await self._call(_update_call(
+        updated: dt.datetime = await self._call(update_call(
             {"username": check_text(username, "username"), "password": check_text(password, "password")}))
         self._renew_by_password(username, password)
         return updated
 
     async def upgrade_anonymous_phone(self, phone: str, password: str, code: str) -> dt.datetime:
         """PUT /app/users: give the signed-in anonymous user a phone number (SMS code first) and password."""
-        updated: dt.datetime = await self._call(_update_call(
+        updated: dt.datetime = await self._call(update_call(
             {"phone": check_text(phone, "phone"), "password": check_text(password, "password"),
              "code": check_text(code, "code")}))
         self._renew_by_password(phone, password)
@@ -109,7 +109,7 @@ class UsersAPI(Endpoints):
 
     async def change_password(self, old_password: str, new_password: str) -> dt.datetime:
         """PUT /app/users: change the signed-in user's password; later automatic sign-ins use the new one."""
-        updated: dt.datetime = await self._call(_update_call(
+        updated: dt.datetime = await self._call(update_call(
             {"old_pwd": check_text(old_password, "old_password"),
              "new_pwd": check_text(new_password, "new_password")}))
         username = self._auth.password_login_name
@@ -119,12 +119,12 @@ class UsersAPI(Endpoints):
 
     async def change_email(self, email: str) -> dt.datetime:
         """PUT /app/users: change the signed-in user's email."""
-        result: dt.datetime = await self._call(_update_call({"email": check_text(email, "email")}))
+        result: dt.datetime = await self._call(update_call({"email": check_text(email, "email")}))
         return result
 
     async def change_phone(self, phone: str, code: str) -> dt.datetime:
         """PUT /app/users: change the signed-in user's phone (SMS code to the new phone first)."""
-        result: dt.datetime = await self._call(_update_call(
+        result: dt.datetime = await self._call(update_call(
             {"phone": check_text(phone, "phone"), "code": check_text(code, "code")}))
         return result
 

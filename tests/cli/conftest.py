@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,9 @@ class ServedEmulator:
 
 @pytest.fixture
 def emu() -> Emulator:
-    """A fresh emulator (10 devices bound to demo/demo-password) on a FakeClock."""
-    return Emulator(EmulatorConfig(devices=10), clock=FakeClock())
+    """A fresh emulator (10 devices bound to demo/demo-password) on a FakeClock started at the real time, so that
+    the CLI's clock (token expiry, schedule dates) and the server's agree until a test moves the server's."""
+    return Emulator(EmulatorConfig(devices=10), clock=FakeClock(time.time()))
 
 
 @pytest.fixture
@@ -68,13 +70,14 @@ def config_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def gizwits(emu_url: str, config_dir: Path) -> Any:
-    """``gizwits(*args, input=None)``: run the CLI against the emulator; returns click's Result."""
+    """``gizwits(*args, input=None, env=None)``: run the CLI against the emulator; returns click's Result."""
     runner = CliRunner()
-    env = {"GIZWITS_CONFIG_DIR": str(config_dir), "GIZWITS_APPID": "demo-appid", "GIZWITS_BASE_URL": emu_url,
-           "GIZWITS_PASSWORD": None, "GIZWITS_REGION": None}
+    settings: dict[str, str | None] = {
+        "GIZWITS_CONFIG_DIR": str(config_dir), "GIZWITS_APPID": "demo-appid", "GIZWITS_BASE_URL": emu_url,
+        "GIZWITS_PASSWORD": None, "GIZWITS_REGION": None}
 
-    def invoke(*args: str, input: str | None = None) -> Result:
-        return runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+    def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        return runner.invoke(cli, list(args), input=input, env=settings | (env or {}), catch_exceptions=False)
 
     return invoke
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from gizwits_async.cli.bulk import failed_rows_path
 from gizwits_async.emulator import Emulator
 
 
@@ -25,7 +26,7 @@ def test_csv_with_an_offline_device_exits_1_and_the_failed_rows_can_be_fed_back(
     assert result.exit_code == 1, result.output
     assert "9 ok" in result.stdout and "1 failed" in result.stdout and "1 x 9042 DEVICE_OFFLINE" in result.stdout
     assert emu.state.devices[dids[0]].attrs["brightness"] == 10
-    failed_file = tmp_path / "fleet.csv.failed.jsonl"
+    failed_file = tmp_path / "fleet.failed.jsonl"
     (row,) = [json.loads(line) for line in failed_file.read_text().splitlines()]
     assert row["did"] == dids[3] and row["error"]["code"] == 9042
     assert row["attrs"] == {"switch": True, "brightness": 13, "color": "hex:0a0b0c"}
@@ -79,3 +80,56 @@ def test_missing_file_exits_2(logged_in: Any, tmp_path: Path) -> None:
     result = logged_in("bulk-control", str(tmp_path / "nope.csv"))
     assert result.exit_code == 2
     assert result.stderr.strip().startswith("Error: cannot read") and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("name", "failed"), [
+    ("fleet.csv", "fleet.failed.jsonl"),
+    ("fleet.jsonl", "fleet.failed.jsonl"),
+    ("fleet", "fleet.failed.jsonl"),
+    ("fleet.failed.jsonl", "fleet.failed.jsonl"),  # a retry rewrites the same file
+])
+def test_failed_rows_path(name: str, failed: str) -> None:
+    assert failed_rows_path(Path("/data") / name) == Path("/data") / failed
+
+
+def test_permanent_and_transient_failures_and_retry_transient(
+        logged_in: Any, emu: Emulator, dids: list[str], tmp_path: Path) -> None:
+    emu.state.set_online(dids[1], False)  # transient: 9042
+    source = tmp_path / "fleet.csv"
+    source.write_text(f"did,brightness\n{dids[0]},10\n{dids[1]},20\n{dids[2]},999\nnosuchdevice0000000000,5\n")
+    first = logged_in("--json", "bulk-control", str(source))
+    assert first.exit_code == 1, first.output
+    summary = json.loads(first.stdout)
+    assert (summary["ok"], summary["failed"], summary["permanent"], summary["transient"]) == (1, 3, 2, 1)
+    failed_file = tmp_path / "fleet.failed.jsonl"
+    rows = [json.loads(line) for line in failed_file.read_text().splitlines()]
+    assert [(r["did"], r["error"]["code"], r["error"]["kind"], r["error"]["permanent"]) for r in rows] == [
+        (dids[1], 9042, "DEVICE_OFFLINE", False),
+        (dids[2], 9025, "ATTR_INVALID", True),
+        ("nosuchdevice0000000000", 9014, "DEVICE_NOT_FOUND", True),
+    ]
+
+    emu.state.set_online(dids[1], True)
+    emu.stats.reset()
+    retry = logged_in("bulk-control", str(failed_file), "--retry-transient")
+    assert retry.exit_code == 0, retry.output  # every row it sent succeeded
+    assert emu.stats.requests["C1"] == 1 and emu.state.devices[dids[1]].attrs["brightness"] == 20
+    assert "2 row(s) with a permanent failure not retried" in retry.stdout
+    assert not (tmp_path / "fleet.failed.jsonl.failed.jsonl").exists()
+    left = [json.loads(line) for line in failed_file.read_text().splitlines()]
+    assert [(r["did"], r["error"]["code"]) for r in left] == [(dids[2], 9025), ("nosuchdevice0000000000", 9014)]
+
+    # Without --retry-transient the permanent rows are sent again, fail again, and stay in the file.
+    again = logged_in("--json", "bulk-control", str(failed_file))
+    assert again.exit_code == 1 and json.loads(again.stdout)["permanent"] == 2
+    assert len(failed_file.read_text().splitlines()) == 2
+
+
+def test_a_run_without_failures_removes_the_stale_failed_rows_file(
+        logged_in: Any, dids: list[str], tmp_path: Path) -> None:
+    source = _csv(tmp_path / "fleet.csv", dids[:2])
+    stale = tmp_path / "fleet.failed.jsonl"
+    stale.write_text(json.dumps({"did": dids[0], "attrs": {"switch": True}}) + "\n")
+    result = logged_in("bulk-control", str(source))
+    assert result.exit_code == 0, result.output
+    assert not stale.exists()

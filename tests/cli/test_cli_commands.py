@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import stat
 from pathlib import Path
@@ -123,19 +124,19 @@ def test_poll_prints_readings_until_count(logged_in: Any, dids: list[str]) -> No
     assert result.exit_code == 0, result.output
     readings = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(readings) == 4 and {r["did"] for r in readings} == set(dids[:2])
-    table = logged_in("poll", dids[0], "--interval", "0.05", "--duration", "0.3")
+    table = logged_in("poll", dids[0], "--interval", "0.05", "--duration", "0.3", env={"FORCE_COLOR": "1"})
     assert table.exit_code == 0, table.output
-    assert dids[0] in table.stdout and "Polling" in table.stdout
+    assert dids[0] in table.stdout and "Polling" in table.stdout  # on a terminal: the live table
 
 
 def test_schedules_create_list_logs_delete(logged_in: Any, emu: Emulator, dids: list[str]) -> None:
-    # The emulator's FakeClock starts at 2026-01-01T00:00:00Z.
-    created = logged_in("--json", "schedules", "create", dids[0], "switch=true", "--time", "00:05",
-                        "--date", "2026-01-01")
+    due = dt.datetime.fromtimestamp(emu.clock.now() + 300, dt.UTC)  # type: ignore[attr-defined]
+    created = logged_in("--json", "schedules", "create", dids[0], "switch=true", "--time", f"{due:%H:%M}",
+                        "--date", f"{due:%Y-%m-%d}")
     assert created.exit_code == 0, created.output
     schedule_id = json.loads(created.stdout)["id"]
     listed = logged_in("schedules", "list")
-    assert schedule_id in listed.stdout and "00:05" in listed.stdout
+    assert schedule_id in listed.stdout and f"{due:%H:%M}" in listed.stdout
     emu.clock.advance(600)  # type: ignore[attr-defined]
     logs = logged_in("schedules", "logs", schedule_id)
     assert logs.exit_code == 0, logs.output

@@ -121,14 +121,15 @@ async def test_drifting_device_changes_when_polled_later(api: Api) -> None:
 BAD_CONTROLS: list[tuple[Any, int]] = [
     ({"attrs": {"nope": 1}}, 9025),
     ({"attrs": {"temp": 10}}, 9025),
-    ({"attrs": {"switch": 1}}, 9025),
+    ({"attrs": {"switch": 2}}, 9025),  # 0/1 are taken, as by the real service
+    ({"attrs": {"switch": "true"}}, 9025),
     ({"attrs": {"mode": "dry"}}, 9025),
-    ({"attrs": {"mode": 0}}, 9025),
+    ({"attrs": {"mode": 3}}, 9025),  # an index within the labels is taken
     ({"attrs": {"brightness": 101}}, 9025),
     ({"attrs": {"brightness": True}}, 9025),
     ({"attrs": {"brightness": 1.5}}, 9025),
     ({"attrs": {"counter": -1}}, 9025),
-    ({"attrs": {"color": "0a0b"}}, 9025),
+    ({"attrs": {"color": "0a0b0c0"}}, 9025),  # shorter is padded on the right; longer is refused
     ({"attrs": {"color": "0a0b0c0d"}}, 9025),
     ({"attrs": {"color": "zzzzzz"}}, 9025),
     ({"attrs": {}}, 9015),

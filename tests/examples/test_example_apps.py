@@ -27,6 +27,10 @@ async def _exercise(get: Callable[..., Any], post: Callable[..., Any], emu: Emul
     assert (status, error["code"]) == (409, 9042)
     status, error = await get("/devices/NoSuchDevice")
     assert (status, error["code"]) == (404, 9014)
+    status, error = await post(f"/devices/{dids[0]}/control", {"attrs": {"brightness": 1000}})
+    assert (status, error["kind"], error["code"]) == (422, "ATTR_INVALID", 9025)  # the caller's values: 4xx
+    status, error = await post("/devices/bad did/control", {"attrs": {"switch": True}})
+    assert (status, error["kind"]) == (422, "ValidationError")
 
 
 @pytest.mark.usefixtures("example_env")
@@ -45,6 +49,9 @@ async def test_fastapi_app(example: Callable[[str], ModuleType], gizwits_emulato
 
         await _exercise(get, post, gizwits_emulator, dids)
         assert (await client.post(f"/devices/{dids[0]}/control", json={"attrs": []})).status_code == 422
+        not_json = await client.post(f"/devices/{dids[0]}/control", content=b"{not json",
+                                     headers={"Content-Type": "application/json"})
+        assert (not_json.status_code, not_json.json()["error"]) == (400, "the body is not JSON")
 
 
 @pytest.mark.usefixtures("example_env")
@@ -62,3 +69,17 @@ async def test_aiohttp_app(example: Callable[[str], ModuleType], gizwits_emulato
         await _exercise(get, post, gizwits_emulator, dids)
         async with client.post(f"/devices/{dids[0]}/control", json={"attrs": []}) as response:
             assert response.status == 422
+        async with client.post(f"/devices/{dids[0]}/control", data=b"{not json",
+                               headers={"Content-Type": "application/json"}) as response:
+            assert (response.status, (await response.json())["error"]) == (400, "the body is not JSON")
+
+
+def test_aiohttp_app_listens_on_loopback_by_default(example: Callable[[str], ModuleType],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    module = example("aiohttp_app")
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(module.web, "run_app", lambda app, **options: calls.append(options))
+    monkeypatch.delenv("HOST", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
+    module.main()
+    assert calls == [{"host": "127.0.0.1", "port": 8080}]

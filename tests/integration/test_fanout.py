@@ -179,21 +179,31 @@ async def test_poll_latest_every_reading_when_changes_only_is_false(session: giz
     assert sorted(seen) == sorted(dids[:2] * 3)
 
 
-async def test_poll_latest_reports_failures_and_goes_on(
+async def test_poll_latest_reports_failures_and_goes_on_a_permanent_one_once(
     session: gizwits.Session, dids: list[str], emulator: Emulator[FakeClock]
 ) -> None:
     failures: list[gizwits.Outcome] = []
     got: list[str] = []
     async with contextlib.aclosing(
-        session.poll_latest([dids[0], "nosuchdevice0000000000"], interval=0.05, changes_only=False,
+        session.poll_latest([dids[0], "nosuchdevice0000000000"], interval=0.02, changes_only=False,
                             on_error=failures.append)
     ) as readings:
         async for data in readings:
             got.append(data.did)
-            if failures:
+            if len(got) == 5:
                 break
-    assert set(got) == {dids[0]}
-    assert isinstance(failures[0].error, gizwits.DeviceNotFoundError)
+    assert got == [dids[0]] * 5  # five rounds: the other device goes on
+    assert [type(o.error) for o in failures] == [gizwits.DeviceNotFoundError]  # reported once, not every round
+    assert emulator.stats.requests["D1"] == 6  # the unknown device was read once
+
+
+async def test_poll_latest_ends_when_every_device_failed_for_good(session: gizwits.Session,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="gizwits_async"):
+        readings = [data async for data in session.poll_latest(["nosuchdevice0000000000"], interval=0.01)]
+    assert readings == []
+    (warning,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert "nosuchdevice0000000000" in warning.getMessage() and "9014" in warning.getMessage()
 
 
 @pytest.mark.parametrize("bad", [{"concurrency": 0}, {"rate": 0}, {"rate": -1.0}])

@@ -31,7 +31,14 @@ from gizwits_async import (
     TransportError,
     ValidationError,
 )
-from gizwits_async.errors import error_from_response, error_key, is_permanent, page_summary, parse_error_body
+from gizwits_async.errors import (
+    error_from_response,
+    error_key,
+    http_status,
+    is_permanent,
+    page_summary,
+    parse_error_body,
+)
 
 from .conftest import APPID, SECRET, USER_TOKEN, error_body, stored_token
 
@@ -342,3 +349,20 @@ def test_error_from_response_never_raises_on_json(
 def test_error_from_response_never_raises_on_odd_digit_strings(code: str) -> None:
     error = error_from_response(400, json.dumps({"error_code": code}).encode(), method="GET", url="/x")
     assert isinstance(error, APIError)
+
+
+@pytest.mark.parametrize(("error", "status"), [
+    (ValidationError("bad did"), 422),
+    (AttrInvalidError("attr invalid!", code=9025), 422),
+    (DeviceNotFoundError("device not found!", code=9014), 404),
+    (DeviceNotBoundError("device not bound!", code=9017), 404),
+    (DeviceOfflineError("device offline!", code=9042), 409),
+    (DeviceDisabledError("device is disabled!", code=9023), 409),
+    (ThrottledError("request was throttled", code=9041), 429),
+    (ServerError("502 Bad Gateway", status=502), 502),
+    (TransportError("connection reset", sent=True), 504),
+    (TokenError("token invalid", code=9004), 502),  # the app's own account failing: upstream's fault
+    (APIError("odd", code=12345), 502),
+])
+def test_http_status_by_meaning(error: GizwitsError, status: int) -> None:
+    assert http_status(error) == status
