@@ -13,6 +13,10 @@ the environment: GIZWITS_APPID, GIZWITS_USERNAME, GIZWITS_PASSWORD, and GIZWITS_
 Library errors become answers by what they mean for the caller: a bad command (a bad did or value, or values
 the server refused: 9025) is 422, an unknown device 404, an offline or disabled device 409, throttling 429,
 the Gizwits service failing 502 (unreachable: 504). A body that is not JSON is 400.
+
+Many worker processes (``uvicorn --workers 4``, or replicas): set GIZWITS_REDIS_URL (redis://host:6379/0). The
+workers then share one token through Redis, and `ensure_login` signs in once for all of them; optionally
+GIZWITS_RATE (requests per second) caps all workers together with one shared budget.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from redis.asyncio import Redis
 
 import gizwits_async as gizwits
 from gizwits_async.errors import error_key, http_status
@@ -33,12 +38,23 @@ from gizwits_async.errors import error_key, http_status
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open the one session of the app, signed in, for as long as the app runs."""
+    """Open the one session of this worker, signed in, for as long as the app runs."""
     env = os.environ
-    async with gizwits.Session(
-        env["GIZWITS_APPID"], region=env.get("GIZWITS_REGION", "cn"), base_url=env.get("GIZWITS_BASE_URL")
-    ) as session:
-        await session.login(env["GIZWITS_USERNAME"], env["GIZWITS_PASSWORD"])
+    appid, username = env["GIZWITS_APPID"], env["GIZWITS_USERNAME"]
+    async with contextlib.AsyncExitStack() as stack:
+        token_store, rate_limiter = None, None
+        if env.get("GIZWITS_REDIS_URL"):  # shared by every worker process
+            redis = Redis.from_url(env["GIZWITS_REDIS_URL"])
+            stack.push_async_callback(redis.aclose)
+            token_store = gizwits.RedisTokenStore(redis, appid=appid, username=username)
+            if env.get("GIZWITS_RATE"):
+                rate_limiter = gizwits.RedisRateLimiter(redis, float(env["GIZWITS_RATE"]), appid=appid)
+        session = await stack.enter_async_context(gizwits.Session(
+            appid, region=env.get("GIZWITS_REGION", "cn"), base_url=env.get("GIZWITS_BASE_URL"),
+            token_store=token_store, rate_limiter=rate_limiter,
+        ))
+        # Adopts the token another worker saved, or signs in (once for all workers, under the store's lock).
+        await session.ensure_login(username, env["GIZWITS_PASSWORD"])
         app.state.session = session
         yield
 

@@ -7,7 +7,8 @@
         devices = await session.bindings()
 """
 
-from .auth import MemoryTokenStore, TokenStore
+from .auth import LockingTokenStore, MemoryTokenStore, TokenStore
+from .automation_models import DeviceSchedule, Group, GroupChange, Scene, SceneStatus, SceneTask
 from .clock import Clock
 from .errors import (
     APIError,
@@ -19,10 +20,12 @@ from .errors import (
     DeviceOfflineError,
     ErrorCode,
     GizwitsError,
+    PermissionDeniedError,
     ServerError,
     SessionClosedError,
     ThrottledError,
     TokenError,
+    TokenStoreError,
     TransportError,
     ValidationError,
 )
@@ -44,8 +47,11 @@ from .models import (
     User,
 )
 from .products import Datapoint, Product
+from .redis_limiter import RedisRateLimiter
 from .retry import RetryPolicy
 from .session import REGIONS, Session
+from .sharing_models import QrInvitation, Sharing, SharingStatus
+from .stores import FileTokenStore, RedisTokenStore
 from .throttling import Pacer, RateLimiter
 from .transport import Timeout
 
@@ -71,28 +77,43 @@ __all__ = [
     "DeviceNotBoundError",
     "DeviceNotFoundError",
     "DeviceOfflineError",
+    "DeviceSchedule",
     "ErrorCode",
+    "FileTokenStore",
     "GizwitsError",
+    "Group",
+    "GroupChange",
     "Guest",
+    "LockingTokenStore",
     "MemoryTokenStore",
     "Outcome",
     "Pacer",
+    "PermissionDeniedError",
     "Product",
     "Progress",
+    "QrInvitation",
     "RateLimiter",
     "RawRecord",
+    "RedisRateLimiter",
+    "RedisTokenStore",
     "RetryPolicy",
+    "Scene",
+    "SceneStatus",
+    "SceneTask",
     "Schedule",
     "ScheduleLog",
     "ScheduledCommand",
     "ServerError",
     "Session",
     "SessionClosedError",
+    "Sharing",
+    "SharingStatus",
     "ThrottledError",
     "Timeout",
     "Token",
     "TokenError",
     "TokenStore",
+    "TokenStoreError",
     "TransportError",
     "User",
     "ValidationError",

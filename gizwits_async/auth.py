@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol, runtime_checkable
 
 from .clock import SYSTEM_CLOCK, Clock
 from .errors import AuthenticationError, GizwitsError, TokenError
 from .models import AppToken, Token
 
-__all__ = ["AppTokenCache", "MemoryTokenStore", "TokenManager", "TokenStore"]
+__all__ = ["AppTokenCache", "LockingTokenStore", "MemoryTokenStore", "TokenManager", "TokenStore"]
 
 #: Renew this long before expiry at most...
 MAX_RENEW_MARGIN = 60.0
@@ -28,6 +29,19 @@ class TokenStore(Protocol):
 
     async def save(self, token: Token) -> None:
         """Remember ``token`` (replacing any earlier one)."""
+        ...
+
+
+@runtime_checkable
+class LockingTokenStore(TokenStore, Protocol):
+    """A `TokenStore` shared by several processes, with a lock they all respect.
+
+    While one process holds ``lock()``, the others' renewals wait for it; then they load the token it saved
+    instead of signing in themselves. A lock whose holder died must free itself within a bounded time.
+    """
+
+    def lock(self) -> AbstractAsyncContextManager[object]:
+        """An async context manager holding the store's lock for its block."""
         ...
 
 
@@ -72,9 +86,11 @@ class TokenManager:
     ``renewer`` is how the session signs in again (a closure over the remembered credentials, which are kept
     nowhere else). Renewal is single-flight: callers that find the token stale queue on one lock and re-check
     it once inside, so one login serves them all; when that login fails, the callers queued behind it get its
-    error instead of each trying again. After the server rejects a password, automatic renewal is refused for
-    ``login_backoff`` seconds with that same `AuthenticationError`, so an account is never hammered; an explicit
-    login (`signed_in`) lifts the block.
+    error instead of each trying again. When the store is a `LockingTokenStore`, renewal is also single-flight
+    across every process sharing it: inside the store's lock the saved token is loaded first, and adopted
+    instead of signing in when another process saved a newer one. After the server rejects a password,
+    automatic renewal is refused for ``login_backoff`` seconds with that same `AuthenticationError`, so an
+    account is never hammered; an explicit login (`signed_in`, `ensure`) lifts the block.
     """
 
     def __init__(self, store: TokenStore, *, login_backoff: float, clock: Clock = SYSTEM_CLOCK) -> None:
@@ -95,6 +111,8 @@ class TokenManager:
         self._failure: GizwitsError | None = None
         #: How many automatic renewals were attempted (for tests and benchmarks).
         self.renewals = 0
+        #: How many tokens were taken over from the store, saved there by another session or process.
+        self.adopted = 0
 
     def adopt(self, token: Token | None) -> None:
         """Use ``token`` from now on (the way to renew it stays as it is)."""
@@ -111,8 +129,24 @@ class TokenManager:
         """An explicit sign-in succeeded: adopt and save the token, remember how, lift any login block."""
         self.adopt(token)
         self.remember(renewer, login_name)
-        self._blocked_until, self._block_error = 0.0, None
+        self._lift_block()
         await self.store.save(token)
+
+    async def ensure(self, renewer: Renewer, login_name: str | None = None) -> Token:
+        """Remember ``renewer``; return the usable token, else the store's, else sign in with ``renewer``.
+
+        Under the store's lock when it has one, so that sessions starting together sign in once in all.
+        """
+        self.remember(renewer, login_name)
+        token = self._unexpired()
+        if token is not None:
+            return token
+        async with self._lock:
+            token = self._unexpired()
+            if token is None:
+                token = await self._adopt_or_sign_in(renewer, self.token)
+            self._lift_block()
+            return token
 
     @property
     def epoch(self) -> int:
@@ -133,7 +167,7 @@ class TokenManager:
             token = self.usable()  # another task may have renewed it while this one waited
             if token is not None:
                 return token
-            return await self._renew_locked(finished)
+            return await self._renew_locked(finished, self.token)
 
     def usable(self) -> Token | None:
         """The token if it can be sent as it is (no renewal due, or no way to renew), else None."""
@@ -141,6 +175,11 @@ class TokenManager:
         if token is not None and (self._clock.time() < self._renew_at or self._renewer is None):
             return token
         return None
+
+    def _unexpired(self) -> Token | None:
+        """The usable token unless it is already expired by our clock (not worth a request that must fail)."""
+        token = self.usable()
+        return token if token is not None and token.expires_in() > 0 else None
 
     async def renew_after_rejection(self, rejected: Token, error: TokenError) -> Token:
         """The server rejected ``rejected`` (9004/9006): renew, unless someone already replaced it."""
@@ -152,32 +191,56 @@ class TokenManager:
             if self._renewer is None:
                 raise error
             self.token = None
-            return await self._renew_locked(finished)
+            return await self._renew_locked(finished, rejected)
 
-    async def _renew_locked(self, finished: int) -> Token:
+    async def _renew_locked(self, finished: int, stale: Token | None) -> Token:
         """Sign in again; ``finished`` is how many attempts had finished when the caller queued on the lock."""
-        if self._renewer is None:
+        renewer = self._renewer
+        if renewer is None:
             raise TokenError("not signed in: call login() (or another sign-in method) first")
         # A shared error is raised afresh (no traceback), or its traceback would grow with every caller.
         if self._block_error is not None and self._clock.monotonic() < self._blocked_until:
             raise self._block_error.with_traceback(None)
         if self._failure is not None and self._finished != finished:
             raise self._failure.with_traceback(None)  # the renewal this caller waited on failed
-        self.renewals += 1
         self._failure = None
         try:
-            token = await self._renewer()
+            return await self._adopt_or_sign_in(renewer, stale)
         except GizwitsError as exc:
             self._failure = exc
-            if isinstance(exc, AuthenticationError):  # a rejected password: do not try again for a while
-                self._blocked_until = self._clock.monotonic() + self.login_backoff
-                self._block_error = exc
             raise
         finally:
             self._finished += 1
+
+    async def _adopt_or_sign_in(self, renewer: Renewer, stale: Token | None) -> Token:
+        """The store's token when another session saved a newer one than ``stale``, else a new sign-in.
+
+        With a `LockingTokenStore`, under its lock: the processes that wait there adopt the first one's token.
+        """
+        if not isinstance(self.store, LockingTokenStore):
+            return await self._sign_in_again(renewer)
+        async with self.store.lock():
+            stored = await self.store.load()
+            if stored is not None and stored != stale and stored.expire_at.timestamp() > self._clock.time():
+                self.adopted += 1
+                self.adopt(stored)
+                return stored
+            return await self._sign_in_again(renewer)
+
+    async def _sign_in_again(self, renewer: Renewer) -> Token:
+        self.renewals += 1
+        try:
+            token = await renewer()
+        except AuthenticationError as exc:  # a rejected password: do not try again for a while
+            self._blocked_until = self._clock.monotonic() + self.login_backoff
+            self._block_error = exc
+            raise
         self.adopt(token)
         await self.store.save(token)
         return token
+
+    def _lift_block(self) -> None:
+        self._blocked_until, self._block_error = 0.0, None
 
 
 class AppTokenCache:

@@ -19,10 +19,12 @@ __all__ = [
     "DeviceOfflineError",
     "ErrorCode",
     "GizwitsError",
+    "PermissionDeniedError",
     "ServerError",
     "SessionClosedError",
     "ThrottledError",
     "TokenError",
+    "TokenStoreError",
     "TransportError",
     "ValidationError",
     "error_from_response",
@@ -133,6 +135,10 @@ class TransportError(GizwitsError):
         self.__cause__ = cause
 
 
+class TokenStoreError(GizwitsError):
+    """A token store cannot be used: its file or directory is missing rights, not ours, or not a plain file."""
+
+
 class SessionClosedError(GizwitsError):
     """The session was closed before or while the call ran."""
 
@@ -223,6 +229,13 @@ class DeviceDisabledError(APIError):
     """9023: the device is disabled."""
 
 
+class PermissionDeniedError(APIError):
+    """The user's role on the device forbids the call: not its owner, not a guest, not the receiver.
+
+    Codes 9081, 9092, 9093, 9095, 9096, 9100 and 9101.
+    """
+
+
 _BY_CODE: dict[int, type[APIError]] = {
     ErrorCode.USER_NOT_EXIST: AuthenticationError,
     ErrorCode.USERNAME_PASSWORD_ERROR: AuthenticationError,
@@ -235,6 +248,13 @@ _BY_CODE: dict[int, type[APIError]] = {
     ErrorCode.ATTR_INVALID: AttrInvalidError,
     ErrorCode.DEVICE_NOT_BOUND: DeviceNotBoundError,
     ErrorCode.DEVICE_DISABLED: DeviceDisabledError,
+    ErrorCode.ONLY_OWNER_CAN_SHARE: PermissionDeniedError,
+    ErrorCode.ONLY_OWNER_CAN_BIND: PermissionDeniedError,
+    ErrorCode.ONLY_OWNER_CAN_OPERATE: PermissionDeniedError,
+    ErrorCode.OWNER_CANNOT_UNBIND_SELF: PermissionDeniedError,
+    ErrorCode.ONLY_GUEST_CAN_CHECK_QRCODE: PermissionDeniedError,
+    ErrorCode.ONLY_SELF_CAN_MODIFY_ALIAS: PermissionDeniedError,
+    ErrorCode.ONLY_RECEIVER_CAN_MARK_MESSAGE: PermissionDeniedError,
 }
 
 #: Codes after which the same request for the same device fails again however long one waits: the device or the

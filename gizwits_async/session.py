@@ -24,22 +24,26 @@ from .endpoints.binding import BindingAPI
 from .endpoints.codes import REQUEST_APP_TOKEN, CodesAPI
 from .endpoints.control import ControlAPI
 from .endpoints.device_details import DeviceDetailsAPI
+from .endpoints.device_schedules import DeviceSchedulesAPI
 from .endpoints.devices import DevicesAPI
 from .endpoints.history import HistoryAPI
 from .endpoints.products import ProductsAPI
 from .endpoints.profile import ProfileAPI
+from .endpoints.scenes import ScenesAPI
 from .endpoints.scheduler import SchedulerAPI
+from .endpoints.sharing import SharingAPI
 from .endpoints.users import UsersAPI
 from .errors import GizwitsError, SessionClosedError, TokenError, TransportError, ValidationError
 from .fanout import FanoutAPI
+from .group_fanout import GroupFanoutAPI
 from .log import logger, redacted_headers
 from .models import AppToken, Token
 from .products import Product
 from .retry import RetryPolicy, Step, backoff, next_step
 from .shared import Shared
-from .throttling import Pacer
+from .throttling import Pacer, paced_by_both
 from .transport import Response, Timeout, Transport, Verify, make_timeout, make_transport
-from .validation import check_base_url, check_int, check_number, check_text
+from .validation import check_base_url, check_int, check_number, check_pacer, check_text
 from .wire import decode, encode_json
 
 if TYPE_CHECKING:
@@ -74,7 +78,7 @@ def _retry_policy(retry: RetryPolicy | int | None) -> RetryPolicy:
 
 
 class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, BindingAPI, HistoryAPI, ControlAPI,
-              SchedulerAPI, FanoutAPI, ProductsAPI):
+              SchedulerAPI, SharingAPI, DeviceSchedulesAPI, ScenesAPI, GroupFanoutAPI, FanoutAPI, ProductsAPI):
     """An async client of the Gizwits Open API for one application (``appid``).
 
     Safe to share between the tasks of one event loop (the first one it is used in). Use ``async with
@@ -100,6 +104,7 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         trust_env: bool = True,
         lang: str | None = "en",
         products: Iterable[Product] = (),
+        rate_limiter: Pacer | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """Create a session; it opens its connection pool on first use.
@@ -114,6 +119,8 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         during which, after the server rejected the password, the session does not sign in again by itself.
         ``lang``: the user's language, sent with sign-ins and user creation (None: not sent).
         ``products``: datapoint schemas known in advance (no request needed), shared with `for_user` sessions.
+        ``rate_limiter``: paces every request of this session and its `for_user` sessions, retries included
+        (a `RedisRateLimiter` shares one budget between processes).
         ``clock``: where the session reads the time and sleeps (tests pass their own).
         """
         appid = check_text(appid, "appid")
@@ -129,6 +136,7 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
             app_signature=(hashlib.md5((appid + app_secret).encode(), usedforsecurity=False).hexdigest()
                            if app_secret else None),
             base_headers={"X-Gizwits-Application-Id": appid, "Content-Type": "application/json"},
+            rate_limiter=check_pacer(rate_limiter, "rate_limiter"),
         )
         shared.app_tokens = AppTokenCache(self._request_app_token, clock=clock)
         store = token_store or MemoryTokenStore()
@@ -175,6 +183,11 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
     def max_concurrency(self) -> int:
         """The pool size: at most this many user-token requests in flight."""
         return self._shared.max_concurrency
+
+    @property
+    def rate_limiter(self) -> Pacer | None:
+        """The pacer of every request of this session and its `for_user` sessions, or None."""
+        return self._shared.rate_limiter
 
     @property
     def _transport(self) -> Transport:
@@ -261,6 +274,8 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         if sent is None and self._shared.timeout.total is not None:
             return await self._within_total(call, pace)
         sent = [0] if sent is None else sent
+        limiter = self._shared.rate_limiter  # the session's budget, on top of the run's own pace
+        pace = pace if limiter is None else paced_by_both(pace, limiter)
         body = None if call.json is None else encode_json(call.json)
         slots = self._shared.slots if call.auth is Auth.USER else None
         debug = logger.isEnabledFor(logging.DEBUG)

@@ -11,6 +11,7 @@ from .clock import Clock
 from .errors import GizwitsError
 from .products import Product
 from .retry import RetryPolicy
+from .throttling import Pacer
 from .transport import Timeout, Transport
 
 __all__ = ["Shared"]
@@ -41,6 +42,8 @@ class Shared:
     app_signature: str | None
     #: The headers of a call that carries no token.
     base_headers: dict[str, str]
+    #: Paces every request of all the sessions that share this, retries included (None: no pacing).
+    rate_limiter: Pacer | None = None
     #: The application token (POST /app/request_token), fetched once for every session that shares this.
     app_tokens: AppTokenCache = attrs.field(init=False)
     #: One slot per pooled connection for user-token calls. A call that got its slot after the token changed

@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 from .clock import SYSTEM_CLOCK, Clock
 from .validation import check_number
 
-__all__ = ["Pacer", "RateLimiter"]
+__all__ = ["Pacer", "RateLimiter", "paced_by_both"]
 
 
 @runtime_checkable
@@ -70,3 +70,23 @@ class RateLimiter:
             await clock.sleep(slot - now)
             now = clock.monotonic()
         starts.append(now)
+
+
+class _Both:
+    """Two pacers in turn: a run's own rate within a session-wide budget."""
+
+    __slots__ = ("_first", "_second")
+
+    def __init__(self, first: Pacer, second: Pacer) -> None:
+        self._first = first
+        self._second = second
+
+    async def wait(self) -> None:
+        """Return when both let the request start."""
+        await self._first.wait()
+        await self._second.wait()
+
+
+def paced_by_both(first: Pacer | None, second: Pacer) -> Pacer:
+    """A pacer that waits for ``first`` (when there is one), then for ``second``."""
+    return second if first is None else _Both(first, second)

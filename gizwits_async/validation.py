@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -65,6 +66,13 @@ def check_base_url(base_url: Any) -> str:
     if url.scheme not in ("http", "https") or not url.host:
         raise ValidationError(f"base_url must be an http(s) URL with a host, got {_show(base_url)}")
     return str(base_url).rstrip("/")
+
+
+def check_pacer(pacer: Any, name: str) -> Any:
+    """None, or an object with an async ``wait()`` (a pacer)."""
+    if pacer is not None and not inspect.iscoroutinefunction(getattr(pacer, "wait", None)):
+        raise ValidationError(f"{name} must have an async wait() method (a Pacer), got {_show(pacer)}")
+    return pacer
 
 
 def check_did(did: Any) -> str:

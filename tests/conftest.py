@@ -20,7 +20,7 @@ from support import FAST_RETRY, MakeSession
 import gizwits_async as gizwits
 from gizwits_async.emulator import Emulator, EmulatorConfig, FakeClock
 
-pytest_plugins = ["gizwits_async.emulator.pytest_plugin"]
+pytest_plugins = ["gizwits_async.emulator.pytest_plugin", "redis_server"]
 
 
 @pytest.fixture

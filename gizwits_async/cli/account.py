@@ -41,7 +41,7 @@ def login(settings: Settings, username: str, password: str) -> None:
 @pass_settings
 def logout(settings: Settings) -> None:
     """Forget the saved token of this appid on this server."""
-    removed = settings.store().clear()
+    removed = run(settings.store().clear())
     settings.output.result({"logged_out": removed}, "Logged out." if removed else "Was not logged in.")
 
 

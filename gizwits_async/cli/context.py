@@ -12,9 +12,10 @@ import click
 
 from ..errors import GizwitsError, TokenError, ValidationError
 from ..session import REGIONS, Session
+from ..stores import FileTokenStore
 from .failures import CommandError, describe
 from .output import Output
-from .tokens import FileTokenStore
+from .tokens import token_store
 from .values import InputError
 
 __all__ = ["Settings", "pass_settings", "run"]
@@ -38,7 +39,7 @@ class Settings:
 
     def store(self) -> FileTokenStore:
         """The token file of this appid on this server."""
-        return FileTokenStore(self.require_appid(), self.server)
+        return token_store(self.require_appid(), self.server)
 
     def require_appid(self) -> str:
         """The appid, or a one-line error saying how to give one."""

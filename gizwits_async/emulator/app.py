@@ -17,6 +17,7 @@ from .binding import BindingRoutes
 from .errors import ApiError
 from .faults import Faults, RateLimiter
 from .history import HistoryRoutes
+from .household_routes import HouseholdRoutes
 from .outside import OutsideControls
 from .profiles import Profiles, is_profile_update
 from .records import Endpoint, endpoint_of
@@ -119,7 +120,8 @@ class EmulatorApp:
                 Route("DELETE", "/app/scheduler/{id}", "S3", self.delete_schedule),
                 Route("GET", "/app/scheduler/{id}/logs", "S4", self.schedule_logs),
                 Route("GET", "/app/datapoint", "DV2", self.datapoint),
-                *OutsideControls(stats).routes(),
+                *HouseholdRoutes(state, self._user).routes(),
+                *OutsideControls(stats, state).routes(),
                 *HistoryRoutes(state.history, self._bound_device, state.clock.now).routes(),
                 *BindingRoutes(state, self._user, self._endpoint).routes(),
                 Route("GET", "/app/users", "U12", self.read_user),

@@ -3,7 +3,8 @@
 POST /app/bind_mac needs ``X-Gizwits-Timestamp`` (Unix seconds, within 5 minutes of the server's clock, else
 9043) and ``X-Gizwits-Signature`` = md5(product secret + timestamp) in lowercase hex (else 9044). A MAC the
 product has no device for registers a new one (offline until it reports). The first user to bind a device owns
-it; later binders are its guests, whom the owner lists (GET /app/{did}/bindings) and removes (DELETE).
+it (see sharing.py for the roles); the owner lists the device's other users (GET /app/{did}/bindings) and
+removes them (DELETE).
 """
 
 from __future__ import annotations
@@ -60,20 +61,16 @@ class BindingRoutes:
         remark, alias = data.get("remark", ""), data.get("dev_alias")
         if not isinstance(remark, str) or not isinstance(alias, str | None):
             raise ApiError(9015, "remark and dev_alias must be strings")
-        role = "guest" if self._owner(device) not in (None, user) else "owner"
-        binding = Binding(remark, device.alias if alias is None else alias, role=role)
+        binding = Binding(remark, device.alias if alias is None else alias)
         user.bindings[device.did] = binding
+        self.state.sharing.bound(user, device.did)  # the first binder owns the device
         return 201, device_record(device, binding, self.state.product_names.get(product.key, product.key),
                                   self._endpoint_of(call))
-
-    def _owner(self, device: Device) -> User | None:
-        return next((u for u in self.state.users.values()
-                     if (b := u.bindings.get(device.did)) is not None and b.role == "owner"), None)
 
     def _owned(self, call: Call) -> tuple[User, Device]:
         user = self._user_of(call)
         device = self.state.device(call.params["did"])
-        if self._owner(device) is not user:
+        if self.state.sharing.owner(device.did) != user.uid:
             raise ApiError(9093)
         return user, device
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
 
 from ..log import LEVELS, configure
+from .clock import FakeClock
 from .config import CONTENT_TYPES, EmulatorConfig, SeedUser, load_users
 from .core import Emulator
 from .datapoints import load_product
@@ -64,6 +66,12 @@ def _appids(config: EmulatorConfig) -> str:
 @click.option("--token-ttl", type=click.FloatRange(min=0, min_open=True), default=EmulatorConfig.token_ttl,
               help="Token lifetime in seconds.")
 @click.option("--drift", is_flag=True, help="Read-only readings change over time.")
+@click.option("--fake-clock", is_flag=True,
+              help="Time starts now and moves only when told to (POST /_emulator/clock/advance): schedules and "
+                   "scene delays then run when a test says so.")
+@click.option("--offline", type=click.IntRange(0), default=0, show_default=True,
+              help="How many of the demo user's devices (the last ones) start offline; "
+                   "POST /_emulator/devices/{did}/online changes it later.")
 @click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Added to every response.")
 @click.option("--jitter-ms", type=click.FloatRange(0), default=0.0, help="Uniform random extra latency.")
 @click.option("--rate-limit", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -79,9 +87,9 @@ def _appids(config: EmulatorConfig) -> str:
               help="Print the log lines at this level on stderr (env GIZWITS_LOG).")
 def emulator(
     host: str, port: int, appids: tuple[str, ...], any_appid: bool, devices: int, users: tuple[SeedUser, ...],
-    product_file: str | None, content_type: str, seed: int, token_ttl: float, drift: bool, latency_ms: float,
-    jitter_ms: float, rate_limit: float | None, error_rate: float, error_statuses: tuple[int, ...], error_page: str,
-    drop_rate: float, malformed_rate: float, log_level: str | None,
+    product_file: str | None, content_type: str, seed: int, token_ttl: float, drift: bool, fake_clock: bool,
+    offline: int, latency_ms: float, jitter_ms: float, rate_limit: float | None, error_rate: float,
+    error_statuses: tuple[int, ...], error_page: str, drop_rate: float, malformed_rate: float, log_level: str | None,
 ) -> None:
     """Serve an emulated Gizwits Open API until Ctrl-C.
 
@@ -99,7 +107,10 @@ def emulator(
         drop_rate=drop_rate, malformed_rate=malformed_rate, seed=seed,
         error_statuses=error_statuses or Faults.error_statuses, error_page=error_page,
     )
-    served = Emulator(config, faults=faults)
+    served = Emulator(config, faults=faults, clock=FakeClock(time.time()) if fake_clock else None)
+    demo_devices = list(served.state.user(config.username).bindings)
+    for did in demo_devices[len(demo_devices) - offline:] if offline else ():
+        served.state.set_online(did, False)
 
     def announce(base_url: str) -> None:
         click.echo(f"Gizwits emulator serving on {base_url} ({_appids(config)}, user {config.username}/"

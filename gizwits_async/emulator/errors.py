@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 # code -> (error_message, HTTP status), as the service answers them; only the codes the emulator can produce.
+# Where no status is known (the sharing codes), 400, the status of the service's other refusals.
 ERRORS: dict[int, tuple[str, int]] = {
     9002: ("product_key invalid", 400),
     9003: ("appid invalid", 400),
@@ -30,8 +31,22 @@ ERRORS: dict[int, tuple[str, int]] = {
     9042: ("device offline!", 400),
     9043: ("X-Gizwits-Timestamp invalid!", 400),
     9044: ("X-Gizwits-Signature invalid!", 400),
+    9080: ("can not share device to self!", 400),
+    9081: ("guest or normal user can not share device!", 400),
+    9082: ("guest user not found!", 400),
+    9083: ("guest user alread bound!", 400),
+    9084: ("sharing record not found!", 400),
+    9087: ("sharing alread created,waiting for the guest to accept!", 400),
+    9088: ("sharing record expired!", 400),
+    9089: ("sharing record status is not unaccept!", 400),
+    9090: ("owner binding disabled!", 400),
     9093: ("permission denied, you are not owner!", 400),
-    9096: ("user is not guest!", 400),
+    9094: ("sharing already canceled!", 400),
+    9095: ("can not unbind self!", 400),
+    9096: ("permission denied, you are not guest!", 400),
+    9100: ("permission denied, you are not owner or guest!", 400),
+    9220: ("scene not found!", 404),
+    9221: ("the scene does not belong to you!", 400),
     9999: ("reserved", 400),
 }
 

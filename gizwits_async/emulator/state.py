@@ -18,10 +18,15 @@ from typing import Any
 from .clock import Clock
 from .config import EmulatorConfig
 from .datapoints import Product, demo_product, load_product
+from .device_tasks import TaskBook
 from .errors import ApiError
+from .groups import GroupBook
 from .history import History
 from .records import Endpoint, device_record
+from .scenes import SceneBook
 from .scheduler import Command, Schedule, iso_seconds
+from .sharing import SharingDesk
+from .timers import Timers
 
 OAUTH_SOURCES = ("baidu", "sina", "qq")
 #: The names seeded devices get, as users name theirs; the eleventh device is "Living room 2".
@@ -121,6 +126,11 @@ class State:
         self.schedules: dict[str, Schedule] = {}
         self._due: list[tuple[float, int, str]] = []  # heap of (due, sequence, schedule id)
         self._sequence = 0
+        self.timers = Timers()  # the later work of device tasks and scenes
+        self.sharing = SharingDesk(self)
+        self.groups = GroupBook(self)
+        self.tasks = TaskBook(self)
+        self.scenes = SceneBook(self)
         self.history = History()
         product = (load_product(config.product_file, secret=config.product_secret) if config.product_file
                    else demo_product(config.product_key, config.product_secret))
@@ -367,6 +377,7 @@ class State:
                 result["failed"].append(did)
                 continue
             user.bindings[did] = Binding(remark, device.alias)
+            self.sharing.bound(user, did)
             result["success"].append(did)
         return result
 
@@ -375,6 +386,8 @@ class State:
         result: dict[str, list[str]] = {"success": [], "failed": []}
         for did in dids:
             bound = user.bindings.pop(did, None) is not None
+            if bound:
+                self.sharing.unbound(user, did)
             result["success" if bound else "failed"].append(did)
         return result
 
@@ -446,7 +459,7 @@ class State:
             if schedule is not None and schedule.due == when:
                 self._fire(schedule, when)
                 ran += 1
-        return ran
+        return ran + self.timers.run_due(now)
 
     def _fire(self, schedule: Schedule, when: float) -> None:
         if schedule.retrying is None:
@@ -533,7 +546,9 @@ class State:
         """Bind `did` to the user (no passcode needed); the alias defaults to the device's."""
         device = self.device(did)
         binding = Binding(remark, device.alias if dev_alias is None else dev_alias)
-        self.user(username).bindings[did] = binding
+        user = self.user(username)
+        user.bindings[did] = binding
+        self.sharing.bound(user, did)
         return binding
 
     def set_online(self, did: str, online: bool) -> None:
@@ -545,6 +560,18 @@ class State:
         device.online = online
         if online and not device.updated_at:
             device.updated_at = int(self.clock.now())
+
+    def report(self, did: str, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The device reports these values (read-only datapoints too), as if it sent them now; 9025 for a value
+        that is not one of its product's. Returns its attrs."""
+        device = self.device(did)
+        datapoints = self.products[device.product_key].datapoints
+        for name, value in attrs.items():
+            if name not in datapoints:
+                raise ApiError(9025, f"{name}: no such datapoint")
+            device.attrs[name] = datapoints[name].check(value)
+        device.updated_at = int(self.clock.now())
+        return device.attrs
 
     def set_disabled(self, did: str, disabled: bool) -> None:
         """Disable a device: hidden from the bindings unless show_disabled, refused by control (9023)."""

@@ -101,3 +101,7 @@ class Endpoints:
     async def _call(self, call: Call[T]) -> T:
         """Send ``call`` through the session's request path and return its parsed answer."""
         return (await self._exchange(call)).value
+
+    async def open(self) -> None:
+        """Load the token store's token (the session's own)."""
+        raise NotImplementedError

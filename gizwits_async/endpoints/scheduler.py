@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 from ..models import Schedule, ScheduledCommand, ScheduleLog, schedule_logs_from_wire
+from ..recurrence import next_date
 from ..retry import Idempotency
 from ..validation import (
     check_page,
@@ -25,14 +26,6 @@ _SCHEDULER = "/app/scheduler"
 
 def _schedules_from_wire(data: Any) -> list[Schedule]:
     return [Schedule.from_wire(item) for item in data]
-
-
-def _next_date(time: str, now: dt.datetime | None = None) -> str:
-    """The UTC date on which ``time`` ("HH:MM") next comes round."""
-    now = now or dt.datetime.now(dt.UTC)
-    hour, minute = map(int, time.split(":"))
-    at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    return (at if at > now else at + dt.timedelta(days=1)).date().isoformat()
 
 
 class SchedulerAPI(ProductsAPI):
@@ -63,7 +56,7 @@ class SchedulerAPI(ProductsAPI):
         body: dict[str, Any] = {"time": clock, "repeat": days, "task": schedule_commands(commands, self._check_command),
                                 "retry_count": retries, "retry_task": retry_on}
         if day is None and days == "none":
-            day = _next_date(clock)
+            day = next_date(clock)
         if day is not None:
             body = {"date": day, **body}
         result: str = await self._call(Call("POST", _SCHEDULER, Auth.USER, json=body,

@@ -60,6 +60,17 @@ class UsersAPI(Endpoints):
         call = _login_call(username, password, self._shared.lang)
         return await self._sign_in(call, call)
 
+    async def ensure_login(self, username: str, password: str) -> Token:
+        """Sign in only when needed: keep the usable token, else adopt the token store's, else POST /app/login.
+
+        With a store that has a lock (`RedisTokenStore`, `FileTokenStore`), the check and the login run under
+        it, so many processes starting together sign in once. Renewals later use these credentials.
+        """
+        call = _login_call(username, password, self._shared.lang)
+        await self.open()
+        renewer, login_name = self._renewal(call)
+        return await self._auth.ensure(renewer, login_name)
+
     async def login_anonymous(self, phone_id: str) -> Token:
         """POST /app/users: sign in as the anonymous user of ``phone_id`` (any stable id), creating it if new."""
         body = _with_lang({"phone_id": check_text(phone_id, "phone_id")}, self._shared.lang)

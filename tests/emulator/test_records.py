@@ -83,3 +83,31 @@ async def test_config_names_another_push_address() -> None:
         answer = await client.get("/app/bindings", headers={"X-Gizwits-User-token": login.json()["token"]})
         rows = answer.json()["devices"]
     assert [(row["host"], row["ws_port"], row["wss_port"]) for row in rows] == [("m2m.example.test", 8080, 8080)]
+
+
+async def test_put_binding_answers_the_three_fields_per_user(api: Api) -> None:
+    token = await api.login()
+    did = (await api.dids(token))[0]
+    answer = await api.call("PUT", f"/app/bindings/{did}", token=token, json={"dev_alias": "Salon"})
+    assert (answer.status_code, answer.json()) == (200, {"remark": "", "dev_alias": "Salon", "dev_label": []})
+    answer = await api.call("PUT", f"/app/bindings/{did}", token=token, json={"dev_label": ["a", "b"], "remark": "r"})
+    assert answer.json() == {"remark": "r", "dev_alias": "Salon", "dev_label": ["a", "b"]}
+    # Another user bound to the same device keeps their own alias.
+    api.emu.state.add_user("eve", "pw")
+    api.emu.state.bind("eve", did)
+    other = await api.login("eve", "pw")
+    row = (await api.call("GET", f"/app/devices/{did}", token=other)).json()
+    assert (row["dev_alias"], row["dev_label"], row["remark"]) == ("Living room", [], "")
+
+
+async def test_put_binding_refusals(api: Api) -> None:
+    token = await api.login()
+    did = (await api.dids(token))[0]
+    for body in ({}, {"other": 1}, {"dev_alias": 3}, {"remark": None}, {"dev_label": "x"}, {"dev_label": [1]}):
+        api.assert_error(await api.call("PUT", f"/app/bindings/{did}", token=token, json=body), 9015, 400)
+    unbound = api.emu.state.add_device().did
+    api.assert_error(await api.call("PUT", f"/app/bindings/{unbound}", token=token, json={"remark": ""}), 9017, 401)
+    api.assert_error(await api.call("PUT", "/app/bindings/nosuch", token=token, json={"remark": ""}), 9014, 404)
+    api.assert_error(await api.call("GET", f"/app/devices/{unbound}", token=token), 9017, 401)
+    api.assert_error(await api.call("GET", "/app/devices/nosuch", token=token), 9014, 404)
+    api.assert_error(await api.call("GET", f"/app/devices/{did}"), 9004, 400)

@@ -45,7 +45,7 @@ async def test_unknown_device_is_9014(session: gizwits.Session) -> None:
 
 async def test_device_not_bound_is_9017(session: gizwits.Session, emulator: Emulator[FakeClock]) -> None:
     other = emulator.state.add_device().did
-    with pytest.raises(gizwits.APIError) as caught:
+    with pytest.raises(gizwits.DeviceNotBoundError) as caught:
         await session.device(other)
     assert (caught.value.code, caught.value.error_code) == (9017, gizwits.ErrorCode.DEVICE_NOT_BOUND)
 
@@ -111,7 +111,7 @@ async def test_update_binding_of_a_device_not_bound_is_9017(
     session: gizwits.Session, emulator: Emulator[FakeClock]
 ) -> None:
     other = emulator.state.add_device().did
-    with pytest.raises(gizwits.APIError) as caught:
+    with pytest.raises(gizwits.DeviceNotBoundError) as caught:
         await session.update_binding(other, dev_alias="Mine")
     assert caught.value.code == 9017
 
