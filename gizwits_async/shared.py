@@ -55,6 +55,8 @@ class Shared:
     products: dict[str, Product] = attrs.field(init=False, factory=dict)
     #: Did -> product key, from the device records any of them read.
     device_products: dict[str, str] = attrs.field(init=False, factory=dict)
+    #: Group id -> the product key of its devices, from the groups any of them read.
+    group_products: dict[str, str] = attrs.field(init=False, factory=dict)
     #: The event loop the sessions run in, from their first request on (the pool cannot move to another).
     loop: asyncio.AbstractEventLoop | None = attrs.field(init=False, default=None)
 
