@@ -8,6 +8,7 @@
 3. One run against the emulator (a real stateful server with tokens).
 4. Memory: peak RSS of stream_control over 10,000 and 100,000 devices (each in its own process).
 5. A token storm on the emulator: 1,000 concurrent calls on a revoked token -> logins.
+6. Group control (group_control.py): 1,000 devices in 10 groups, control_many with and without groups=...
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import clients  # noqa: E402
+import group_control  # noqa: E402
 import plots  # noqa: E402
 import servers  # noqa: E402
 
@@ -168,6 +170,14 @@ def memory(target: clients.Target, counts: list[int], lines: list[str], data: pl
         print(lines[-1], flush=True)
 
 
+def group_control_run(quick: bool, lines: list[str]) -> None:
+    repeats = ["--repeats", "2", "--latency-ms", "0"] if quick else []
+    done = subprocess.run([sys.executable, str(HERE / "group_control.py"), *repeats], capture_output=True, text=True,
+                          check=True)
+    lines.append(done.stdout.strip())
+    print(lines[-1], flush=True)
+
+
 def storm(lines: list[str]) -> None:
     done = subprocess.run([sys.executable, str(HERE / "storm.py")], capture_output=True, text=True, check=True)
     lines.append(done.stdout.strip())
@@ -207,6 +217,8 @@ def main() -> None:
     emulator_run(2 if args.quick else 6, lines)
     lines += ["", "## Token storm (emulator)", ""]
     storm(lines)
+    lines += ["", group_control.SECTION, ""]
+    group_control_run(args.quick, lines)
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
     previous = json.loads(plots.RESULTS_JSON.read_text()) if plots.RESULTS_JSON.exists() else {}
     data.update({key: previous[key] for key in previous.keys() - data.keys()})  # figures other scripts measured

@@ -10,12 +10,15 @@ from .account import login, logout, whoami
 from .bulk import bulk_control
 from .context import Settings
 from .demo import demo
+from .device_schedules import device_schedules
 from .devices import control, devices, latest, poll, raw
 from .emulator import emulator
 from .failures import failure_json
+from .groups import groups
 from .output import Output
 from .products import datapoints, device, history, rename
 from .schedules import schedules
+from .sharing import share, sharings
 
 __all__ = ["cli", "main"]
 
@@ -59,8 +62,9 @@ def cli(
 
 
 for command in (login, logout, whoami, devices, device, rename, latest, control, raw, bulk_control, poll, history,
-                datapoints, schedules, emulator, demo):
+                datapoints, schedules, share, sharings, groups, emulator, demo):
     cli.add_command(command)
+schedules.add_command(device_schedules)
 
 
 def main() -> None:

@@ -42,10 +42,14 @@ class History:
 
     def control(self, did: str, uid: str, sent: Any, at: float) -> None:
         """A control command reached the device (app2dev) and it reported (dev2app)."""
-        payload = (bytes(sent) if isinstance(sent, list) else json.dumps(sent, sort_keys=True).encode()).hex()
+        payload = _payload(sent)
         self._add(did, {"type": "app2dev", "ip": APP_IP, "payload_bin": payload, "timestamp": at,
                         "source": "client", "uid": uid})
         self._add(did, {"type": "dev2app", "ip": DEVICE_IP, "payload_bin": payload, "timestamp": at})
+
+    def report(self, did: str, values: Any, at: float) -> None:
+        """The device reported values by itself (dev2app)."""
+        self._add(did, {"type": "dev2app", "ip": DEVICE_IP, "payload_bin": _payload(values), "timestamp": at})
 
     def online(self, did: str, online: bool, at: float) -> None:
         """The device came online or went offline."""
@@ -56,6 +60,11 @@ class History:
         entries = self._entries.get(did, [])
         window = entries[bisect_left(entries, start, key=_stamp):bisect_right(entries, end, key=_stamp)]
         return [e for e in window if e["type"] in KINDS[kind]]
+
+
+def _payload(sent: Any) -> str:
+    """Raw bytes (a list of ints) as hex, or values as the hex of their JSON."""
+    return (bytes(sent) if isinstance(sent, list) else json.dumps(sent, sort_keys=True).encode()).hex()
 
 
 def _stamp(entry: dict[str, Any]) -> float:

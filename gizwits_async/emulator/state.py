@@ -325,9 +325,12 @@ class State:
         now = self.clock.now()
         if now < device.next_drift or not device.online:
             return
+        changed = {}
         for dp in self.products[device.product_key].datapoints.values():
             if not dp.writable and dp.type in ("uint8", "uint16", "uint32"):
-                device.attrs[dp.name] = dp.nudged(device.attrs[dp.name], self.rng.choice((-1, 1)))
+                changed[dp.name] = dp.nudged(device.attrs[dp.name], self.rng.choice((-1, 1)))
+        device.attrs.update(changed)
+        self.history.report(device.did, changed, now)
         device.updated_at = int(now)
         device.next_drift = now + self.config.drift_interval
 

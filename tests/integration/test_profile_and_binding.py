@@ -89,13 +89,13 @@ async def test_owner_lists_and_removes_guests(
     await session.remove_guest(dids[0], guest.uid)
     assert dids[0] not in guest.bindings
     assert await session.guests(dids[0]) == []
-    with pytest.raises(gizwits.APIError) as not_a_guest:
+    with pytest.raises(gizwits.PermissionDeniedError) as not_a_guest:
         await session.remove_guest(dids[0], guest.uid)
     assert not_a_guest.value.code == 9096
     async with gizwits.Session("demo-appid", base_url=session.base_url) as other:
         await other.login("guest", "guest-password")
         state.bind("guest", dids[1])
         state.user("guest").bindings[dids[1]].role = "guest"
-        with pytest.raises(gizwits.APIError) as not_owner:
+        with pytest.raises(gizwits.PermissionDeniedError) as not_owner:
             await other.guests(dids[1])
         assert not_owner.value.code == 9093
