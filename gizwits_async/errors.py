@@ -270,8 +270,11 @@ PERMANENT_CODES = frozenset({
 
 
 def is_permanent(error: BaseException) -> bool:
-    """Whether retrying the same call later cannot help: bad input, or a code of `PERMANENT_CODES`."""
-    return isinstance(error, ValidationError) or (isinstance(error, APIError) and error.code in PERMANENT_CODES)
+    """Whether retrying the same call later cannot help: bad input, a refused permission, or a code of
+    `PERMANENT_CODES`."""
+    if isinstance(error, ValidationError | PermissionDeniedError):
+        return True
+    return isinstance(error, APIError) and error.code in PERMANENT_CODES
 
 
 #: What a failure means for the caller of an application's own HTTP API (first match wins; else 502).
@@ -280,6 +283,7 @@ _HTTP_STATUS: tuple[tuple[type[GizwitsError], int], ...] = (
     (AttrInvalidError, 422),  # the caller's values, refused by the server
     (DeviceNotFoundError, 404),
     (DeviceNotBoundError, 404),
+    (PermissionDeniedError, 403),
     (DeviceOfflineError, 409),
     (DeviceDisabledError, 409),
     (ThrottledError, 429),
@@ -289,8 +293,9 @@ _HTTP_STATUS: tuple[tuple[type[GizwitsError], int], ...] = (
 
 def http_status(error: BaseException) -> int:
     """The status a web application in front of this library should answer for ``error``, by what it means:
-    422 a bad command (bad input, values refused: 9025), 404 an unknown or unbound device, 409 an offline or
-    disabled device, 429 throttled, 504 the service unreachable, 502 any other failure upstream."""
+    422 a bad command (bad input, values refused: 9025), 404 an unknown or unbound device, 403 a permission the
+    user lacks (owner-only actions), 409 an offline or disabled device, 429 throttled, 504 the service
+    unreachable, 502 any other failure upstream."""
     return next((status for cls, status in _HTTP_STATUS if isinstance(error, cls)), 502)
 
 

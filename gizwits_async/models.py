@@ -266,13 +266,15 @@ class DeviceData:
 
     ``attrs`` are the values in Python form when the session knows the device's product schema (bool from 0/1,
     binaries as bytes, enum indexes as labels), else as reported. ``raw`` is the whole answer as received,
-    read-only: ``raw["attr"]`` keeps the values as reported.
+    read-only: ``raw["attr"]`` keeps the values as reported. ``online`` is None when unknown (a
+    REST reading says nothing about it; `Session.watch` fills it in from push news).
     """
 
     did: str
     updated_at: dt.datetime | None
     attrs: dict[str, AttrValue] = attrs.field(factory=dict)
     raw: Mapping[str, Any] = _raw_field()
+    online: bool | None = None
 
     def binary(self, name: str) -> bytes:
         """A binary datapoint's value as bytes (the wire carries it as a hex string)."""

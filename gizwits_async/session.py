@@ -39,6 +39,7 @@ from .group_fanout import GroupFanoutAPI
 from .log import logger, redacted_headers
 from .models import AppToken, Token
 from .products import Product
+from .push.api import PushAPI
 from .retry import RetryPolicy, Step, backoff, next_step
 from .shared import Shared
 from .throttling import Pacer, paced_by_both
@@ -78,7 +79,8 @@ def _retry_policy(retry: RetryPolicy | int | None) -> RetryPolicy:
 
 
 class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, BindingAPI, HistoryAPI, ControlAPI,
-              SchedulerAPI, SharingAPI, DeviceSchedulesAPI, ScenesAPI, GroupFanoutAPI, FanoutAPI, ProductsAPI):
+              SchedulerAPI, SharingAPI, DeviceSchedulesAPI, ScenesAPI, GroupFanoutAPI, FanoutAPI, ProductsAPI,
+              PushAPI):
     """An async client of the Gizwits Open API for one application (``appid``).
 
     Safe to share between the tasks of one event loop (the first one it is used in). Use ``async with

@@ -25,6 +25,7 @@ from .routing import JSON, Call, Receive, Reply, Route, Router, Scope, Send, lif
 from .scheduler import parse_schedule
 from .state import State, User, iso_millis
 from .stats import Stats
+from .ws import PushServer
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +80,11 @@ def _users_put_id(call: Call) -> str:
 class EmulatorApp:
     """The ASGI application over a State, with the Faults knobs and Stats counters."""
 
-    def __init__(self, state: State, faults: Faults, stats: Stats) -> None:
+    def __init__(self, state: State, faults: Faults, stats: Stats, push: PushServer | None = None) -> None:
         self.state = state
         self.faults = faults
         self.stats = stats
+        self.push = push
         self._limiter = RateLimiter()
         self.profiles = Profiles()
         self.router = Router(
@@ -129,11 +131,16 @@ class EmulatorApp:
         )
 
     # -- ASGI ------------------------------------------------------------------------------------------
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Lifespan events, and the push socket when the emulator serves one (other scopes are ignored)."""
         if scope["type"] == "lifespan":
             await lifespan(receive, send)
-            return
+        elif scope["type"] == "websocket" and self.push is not None:
+            await self.push(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            await self._not_http(scope, receive, send)
             return
         body = await read_body(receive)
         route, params, known = self.router.match(scope["method"], scope["path"])

@@ -59,6 +59,9 @@ class EmulatorConfig:
     #: The push address device records carry; None: where the emulator serves (its host, its port).
     m2m_host: str | None = None
     m2m_port: int | None = None
+    #: How many ports the push endpoint listens on when served (the REST port and more): devices are spread
+    #: over them, as the real service spreads them over m2m hosts, so a client needs one socket per port.
+    push_ports: int = 2
     appids: tuple[str, ...] = ()
     any_appid: bool = False
     users: tuple[SeedUser, ...] = ()

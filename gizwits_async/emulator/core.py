@@ -21,6 +21,7 @@ from .config import EmulatorConfig
 from .faults import Faults
 from .state import State
 from .stats import Stats
+from .ws import PushServer
 
 ClockT = TypeVar("ClockT", bound=Clock, default=Clock, covariant=True)
 
@@ -80,7 +81,8 @@ class Emulator(Generic[ClockT]):
         self.faults = faults or Faults(seed=self.config.seed)
         self.stats = Stats()
         self.state = State(self.config, self.clock)
-        self.app = EmulatorApp(self.state, self.faults, self.stats)
+        self.push = PushServer(self.state)
+        self.app = EmulatorApp(self.state, self.faults, self.stats, self.push)
         if isinstance(self.clock, FakeClock):
             self.clock.subscribe(self.run_due)
 
@@ -97,14 +99,18 @@ class Emulator(Generic[ClockT]):
         _require_uvicorn()
         from .server import serve
 
-        return serve(self.app, host, port)
+        return serve(self.app, host, port, more_ports=self.config.push_ports - 1, on_listening=self._listening)
+
+    def _listening(self, host: str, ports: list[int]) -> None:
+        self.state.push_ports = ports
 
     def run(self, host: str = "127.0.0.1", port: int = 8765, on_ready: Callable[[str], None] = print) -> None:
         """Serve until SIGINT/SIGTERM (blocking); `on_ready(base_url)` is called once listening."""
         _require_uvicorn()
         from .server import run_until_signal
 
-        run_until_signal(self.app, host, port, on_ready)
+        run_until_signal(self.app, host, port, on_ready, more_ports=self.config.push_ports - 1,
+                         on_listening=self._listening)
 
     def __repr__(self) -> str:
         return f"Emulator(appid={self.config.appid!r}, devices={len(self.state.devices)})"

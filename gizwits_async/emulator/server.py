@@ -7,6 +7,7 @@ import contextlib
 import importlib.util
 import logging
 import signal
+import socket
 from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any
 
@@ -40,6 +41,8 @@ def uvicorn_config(app: Any, host: str, port: int) -> uvicorn.Config:
         host=host,
         port=port,
         http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        # The push endpoint (/ws/app/v1); websockets' sans-I/O core is the implementation the extra installs.
+        ws="websockets-sansio" if importlib.util.find_spec("websockets") else "none",
         lifespan="off",
         access_log=False,
         log_level="warning",
@@ -47,16 +50,38 @@ def uvicorn_config(app: Any, host: str, port: int) -> uvicorn.Config:
     )
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host.strip("[]"), port), family=family)
+    except OSError as exc:
+        raise OSError(f"cannot serve on {host}:{port}") from exc
+
+
 @contextlib.asynccontextmanager
-async def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
-    """Serve `app` in the running loop; yield its base URL ("http://127.0.0.1:54321"); stop on exit."""
+async def serve(
+    app: Any, host: str = "127.0.0.1", port: int = 0, *, more_ports: int = 0,
+    on_listening: Callable[[str, list[int]], None] | None = None,
+) -> AsyncIterator[str]:
+    """Serve `app` in the running loop; yield its base URL ("http://127.0.0.1:54321"); stop on exit.
+
+    ``more_ports``: also serve the same app on that many more free ports. ``on_listening(host, ports)`` is
+    called with every listening port (the base URL's first) before the base URL is yielded.
+    """
     logging.getLogger("uvicorn.error").addFilter(_hide_drops)
     server = _EmbeddedServer(uvicorn_config(app, host, port))
+    listeners = [_listen(host, port)]
+    try:
+        listeners += [_listen(host, 0) for _ in range(more_ports)]
+    except OSError:
+        for sock in listeners:
+            sock.close()
+        raise
 
     async def run() -> None:
         try:
-            await server.serve()
-        except SystemExit as exc:  # uvicorn exits when it cannot bind (and logged why)
+            await server.serve(sockets=listeners)
+        except SystemExit as exc:  # uvicorn exits when it cannot start (and logged why)
             raise OSError(f"cannot serve on {host}:{port}") from exc
 
     task = asyncio.create_task(run())
@@ -66,19 +91,24 @@ async def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIterat
                 task.result()  # raises the startup error
                 raise RuntimeError("the emulator server stopped during startup")
             await asyncio.sleep(0.01)
-        bound_host, bound_port = server.servers[0].sockets[0].getsockname()[:2]
+        bound_host, bound_port = listeners[0].getsockname()[:2]
         if ":" in bound_host:
             bound_host = f"[{bound_host}]"
+        if on_listening is not None:
+            on_listening(bound_host, [sock.getsockname()[1] for sock in listeners])
         yield f"http://{bound_host}:{bound_port}"
     finally:
         server.should_exit = True
         await task
 
 
-def run_until_signal(app: Any, host: str, port: int, on_ready: Callable[[str], None]) -> None:
+def run_until_signal(
+    app: Any, host: str, port: int, on_ready: Callable[[str], None], *, more_ports: int = 0,
+    on_listening: Callable[[str, list[int]], None] | None = None,
+) -> None:
     """Serve `app` until SIGINT or SIGTERM (blocking); `on_ready(base_url)` runs once it listens.
 
-    Uses uvloop when installed.
+    ``more_ports`` and ``on_listening`` as for `serve`. Uses uvloop when installed.
     """
 
     async def main() -> None:
@@ -86,7 +116,7 @@ def run_until_signal(app: Any, host: str, port: int, on_ready: Callable[[str], N
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with serve(app, host, port) as base_url:
+        async with serve(app, host, port, more_ports=more_ports, on_listening=on_listening) as base_url:
             on_ready(base_url)
             await stop.wait()
 

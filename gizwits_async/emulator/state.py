@@ -10,7 +10,7 @@ import hashlib
 import heapq
 import random
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -106,6 +106,8 @@ class Device:
     gw_did: str | None = None
     is_low_power: bool = False
     sleep_duration: int = 0
+    #: Which of the push endpoint's ports serves the device (devices are spread over them in turn).
+    push_slot: int = 0
 
 
 class State:
@@ -126,6 +128,11 @@ class State:
         self.schedules: dict[str, Schedule] = {}
         self._due: list[tuple[float, int, str]] = []  # heap of (due, sequence, schedule id)
         self._sequence = 0
+        #: Called with (did, what, value) after a device changed: "attrs" (the changed values), "online" (bool),
+        #: "bound" ((uid, bool)). The push endpoint listens here.
+        self.listeners: list[Callable[[str, str, Any], None]] = []
+        #: The ports the emulator serves on (set when it is served): devices' push addresses spread over them.
+        self.push_ports: list[int] = []
         self.timers = Timers()  # the later work of device tasks and scenes
         self.sharing = SharingDesk(self)
         self.groups = GroupBook(self)
@@ -333,9 +340,23 @@ class State:
         self.history.report(device.did, changed, now)
         device.updated_at = int(now)
         device.next_drift = now + self.config.drift_interval
+        self._tell(device.did, "attrs", changed)
+
+    def drift_devices(self, dids: Iterable[str]) -> None:
+        """Let those of ``dids`` that drift and are due do so now (the push endpoint's ticker calls this)."""
+        for did in dids:
+            device = self.devices.get(did)
+            if device is not None and device.drift:
+                self._drift(device)
+
+    def _tell(self, did: str, what: str, value: Any) -> None:
+        for listener in self.listeners:
+            listener(did, what, value)
 
     def _record(self, device: Device, binding: Binding, endpoint: Endpoint) -> dict[str, Any]:
         name = self.product_names.get(device.product_key, device.product_key)
+        if endpoint.port in self.push_ports:  # reached on one of the served ports: spread devices over them
+            endpoint = Endpoint(endpoint.host, self.push_ports[device.push_slot % len(self.push_ports)])
         return device_record(device, binding, name, endpoint)
 
     def list_bindings(
@@ -382,6 +403,7 @@ class State:
             user.bindings[did] = Binding(remark, device.alias)
             self.sharing.bound(user, did)
             result["success"].append(did)
+            self._tell(did, "bound", (user.uid, True))
         return result
 
     def unbind_devices(self, user: User, dids: Iterable[str]) -> dict[str, list[str]]:
@@ -392,6 +414,8 @@ class State:
             if bound:
                 self.sharing.unbound(user, did)
             result["success" if bound else "failed"].append(did)
+            if bound:
+                self._tell(did, "bound", (user.uid, False))
         return result
 
     def _controllable(self, user: User, did: str) -> Device:
@@ -409,6 +433,7 @@ class State:
         device.attrs.update(checked)
         device.updated_at = int(self.clock.now() if at is None else at)
         device.commands += 1
+        self._tell(did, "attrs", checked)
         self.history.control(did, user.uid, attrs, self.clock.now() if at is None else at)
 
     def control_raw(self, user: User, did: str, raw: list[int]) -> None:
@@ -541,6 +566,7 @@ class State:
             next_drift=self.clock.now() + self.config.drift_interval,
             alias=alias,
             state_last_timestamp=int(self.clock.now()),
+            push_slot=len(self.devices),
         )
         self.devices[device.did] = device
         return device
@@ -551,18 +577,22 @@ class State:
         binding = Binding(remark, device.alias if dev_alias is None else dev_alias)
         user = self.user(username)
         user.bindings[did] = binding
+        self._tell(did, "bound", (user.uid, True))
         self.sharing.bound(user, did)
         return binding
 
     def set_online(self, did: str, online: bool) -> None:
         """Bring a device on or off line; a device coming online for the first time reports."""
         device = self.device(did)
-        if device.online != online:
+        changed = device.online != online
+        if changed:
             device.state_last_timestamp = int(self.clock.now())
             self.history.online(did, online, self.clock.now())
         device.online = online
         if online and not device.updated_at:
             device.updated_at = int(self.clock.now())
+        if changed:
+            self._tell(did, "online", online)
 
     def report(self, did: str, attrs: dict[str, Any]) -> dict[str, Any]:
         """The device reports these values (read-only datapoints too), as if it sent them now; 9025 for a value

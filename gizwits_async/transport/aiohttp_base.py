@@ -43,6 +43,10 @@ class AiohttpSender:
         """The aiohttp session to send through."""
         raise NotImplementedError
 
+    def websocket_client(self) -> aiohttp.ClientSession:
+        """The aiohttp session requests go through, for opening WebSockets (the push API) on it too."""
+        return self._client()
+
     def _url(self, path: str) -> URL:
         if self._origin is not None and "?" not in path and "%" not in path:
             return self._origin.with_path(path)

@@ -62,15 +62,18 @@ async def test_a_client_written_for_the_real_service_finds_every_field() -> None
         served = urlsplit(base_url)
         assert len(devices) == 12
         assert [d["name"] for d in devices[9:]] == ["Cellar", "Living room 2", "Kitchen 2"]
-        for device in devices:
+        ports = emulator.state.push_ports
+        assert ports[0] == served.port
+        for index, device in enumerate(devices):
             assert (device["product"], device["protoc"], device["mqtt_tls"], device["online"]) == (
                 "Demo Device", 3, 8883, True)
             assert all(isinstance(version, str) and version for version in device["firmware"])
-            # The push address leads back to the emulator, never to a public host.
-            assert device["ws"] == f"ws://{served.hostname}:{served.port}/ws/app/v1"
-            assert device["wss"] == f"wss://{served.hostname}:{served.port}/ws/app/v1"
+            # The push address leads back to the emulator (one of its two ports), never to a public host.
+            port = ports[index % 2]
+            assert device["ws"] == f"ws://{served.hostname}:{port}/ws/app/v1"
+            assert device["wss"] == f"wss://{served.hostname}:{port}/ws/app/v1"
             details = await client.device(device["did"])
             assert (details["dev_alias"], details["product_name"], details["ws_port"]) == (
-                device["name"], "Demo Device", served.port)
+                device["name"], "Demo Device", port)
     assert emulator.stats.requests["DV1"] == 12
     assert emulator.stats.last_body["U11"]["lang"] == "en"

@@ -23,7 +23,9 @@ async def test_device_details_match_the_bindings_row(
     (row,) = [d for d in await session.bindings() if d.did == dids[1]]
     assert device == row and device.raw == row.raw
     served = urlsplit(base_url)
-    assert (device.host, device.ws_port, device.wss_port) == (served.hostname, served.port, served.port)
+    second = emulator.state.push_ports[1]  # devices take the served ports in turn: dids[1] the second one
+    assert (device.host, device.ws_port, device.wss_port) == (served.hostname, second, second)
+    assert emulator.state.push_ports[0] == served.port
     assert (device.dev_alias, device.product_name, device.role, device.dev_label) == ("Kitchen", "Demo Device",
                                                                                      "owner", ())
     assert (device.port, device.port_s, device.protoc, device.is_online) == (1883, 8883, 3, True)

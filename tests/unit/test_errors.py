@@ -24,6 +24,7 @@ from gizwits_async import (
     ErrorCode,
     GizwitsError,
     MemoryTokenStore,
+    PermissionDeniedError,
     ServerError,
     Session,
     ThrottledError,
@@ -166,6 +167,7 @@ def test_brief_detail_is_a_short_line(detail: str | None, shown: bool) -> None:
         (APIError("m", code=9016), "DID_PASSCODE_INVALID", True),
         (APIError("m", code=9015), "FORM_INVALID", True),
         (ValidationError("bad did"), "ValidationError", True),
+        (PermissionDeniedError("m", code=9093), "ONLY_OWNER_CAN_OPERATE", True),
         (TokenError("m", code=9004), "TOKEN_INVALID", False),
     ],
 )
@@ -361,6 +363,7 @@ def test_error_from_response_never_raises_on_odd_digit_strings(code: str) -> Non
     (ThrottledError("request was throttled", code=9041), 429),
     (ServerError("502 Bad Gateway", status=502), 502),
     (TransportError("connection reset", sent=True), 504),
+    (PermissionDeniedError("permission denied, you are not owner!", code=9093), 403),
     (TokenError("token invalid", code=9004), 502),  # the app's own account failing: upstream's fault
     (APIError("odd", code=12345), 502),
 ])
