@@ -21,14 +21,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sections import write_section
 
 import gizwits_async as gizwits
 
-HERE = Path(__file__).resolve().parent
 DEVICES, GROUPS, CONCURRENCY = 1000, 10, 100
 SECTION = "## Group control: 1,000 devices in 10 groups (emulator)"
 
@@ -107,16 +106,6 @@ def table(results: dict[float, dict[str, list[tuple[float, int]]]], repeats: int
     return lines
 
 
-def write(lines: list[str]) -> None:
-    path = HERE / "RESULTS.md"
-    text = path.read_text()
-    block = SECTION + "\n\n" + "\n".join(lines) + "\n"
-    start = text.find(SECTION)
-    if start < 0:
-        path.write_text(text.rstrip("\n") + "\n\n" + block)
-        return
-    end = text.find("\n## ", start + len(SECTION))
-    path.write_text(text[:start] + block + (text[end:] if end >= 0 else ""))
 
 
 def main() -> None:
@@ -136,7 +125,7 @@ def main() -> None:
     lines = table(results, args.repeats)
     print("\n".join(lines))
     if args.write:
-        write(lines)
+        write_section(SECTION, lines)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from .errors import (
     TokenError,
     TokenStoreError,
     TransportError,
+    UnexpectedError,
     ValidationError,
 )
 from .fanout import BulkError, BulkReport, Outcome, Progress
@@ -135,6 +136,7 @@ __all__ = [
     "TokenStore",
     "TokenStoreError",
     "TransportError",
+    "UnexpectedError",
     "User",
     "ValidationError",
     "__version__",

@@ -133,20 +133,18 @@ class TokenManager:
         await self.store.save(token)
 
     async def ensure(self, renewer: Renewer, login_name: str | None = None) -> Token:
-        """Remember ``renewer``; return the usable token, else the store's, else sign in with ``renewer``.
+        """The current token while fresh, else the store's, else a sign-in with ``renewer``; from then on
+        (unless it failed) renew with ``renewer``.
 
         Under the store's lock when it has one, so that sessions starting together sign in once in all.
         """
+        token = self._fresh()
+        if token is None:
+            async with self._lock:
+                token = self._fresh() or await self._adopt_or_sign_in(renewer, self.token)
         self.remember(renewer, login_name)
-        token = self._unexpired()
-        if token is not None:
-            return token
-        async with self._lock:
-            token = self._unexpired()
-            if token is None:
-                token = await self._adopt_or_sign_in(renewer, self.token)
-            self._lift_block()
-            return token
+        self._lift_block()
+        return token
 
     @property
     def epoch(self) -> int:
@@ -176,10 +174,13 @@ class TokenManager:
             return token
         return None
 
-    def _unexpired(self) -> Token | None:
-        """The usable token unless it is already expired by our clock (not worth a request that must fail)."""
-        token = self.usable()
-        return token if token is not None and token.expires_in() > 0 else None
+    def _fresh(self) -> Token | None:
+        """The token when no renewal is due and our clock does not call it expired (no request that must fail)."""
+        token = self.token
+        now = self._clock.time()
+        if token is not None and now < self._renew_at and token.expire_at.timestamp() > now:
+            return token
+        return None
 
     async def renew_after_rejection(self, rejected: Token, error: TokenError) -> Token:
         """The server rejected ``rejected`` (9004/9006): renew, unless someone already replaced it."""

@@ -11,17 +11,13 @@ from typing import Any
 import attrs
 
 from .errors import APIError, exception_class
-from .models import BindResult, _obj, timestamp
-from .sharing_models import raw_field
+from .models import BindResult, _obj, _raw_field, timestamp
+from .sharing_models import text
 
 __all__ = ["DeviceSchedule", "Group", "GroupChange", "Scene", "SceneStatus", "SceneTask"]
 
 #: The longest delay step of a scene, in seconds.
 MAX_SCENE_DELAY = 3600
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -38,7 +34,7 @@ class Group:
     verbose_name: str = ""
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
-    raw: Mapping[str, Any] = raw_field()
+    raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> Group:
@@ -46,9 +42,9 @@ class Group:
         body = _obj(data)
         return cls(
             id=str(body["id"]),
-            name=_text(body.get("group_name")),
-            product_key=_text(body.get("product_key")),
-            verbose_name=_text(body.get("verbose_name")),
+            name=text(body.get("group_name")),
+            product_key=text(body.get("product_key")),
+            verbose_name=text(body.get("verbose_name")),
             created_at=timestamp(body.get("created_at")),
             updated_at=timestamp(body.get("updated_at")),
             raw=body,
@@ -73,7 +69,7 @@ class GroupChange(BindResult):
             code = int(code) if code not in (None, "") else None
             detail = entry.get("detail_msg") or entry.get("detail_message")
             errors[str(entry["did"])] = exception_class(code, 200)(
-                _text(entry.get("error_message")) or "refused", code=code,
+                text(entry.get("error_message")) or "refused", code=code,
                 detail=str(detail) if detail else None, status=200)
         return cls(result.success, result.failed, errors)
 
@@ -109,7 +105,7 @@ class DeviceSchedule:
     group_id: str = ""
     scene_id: str = ""
     created_at: dt.datetime | None = None
-    raw: Mapping[str, Any] = raw_field()
+    raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> DeviceSchedule:
@@ -118,20 +114,20 @@ class DeviceSchedule:
         clock, command = body.get("time"), body.get("raw")
         return cls(
             id=str(body["id"]),
-            did=_text(body.get("did")),
+            did=text(body.get("did")),
             date=_date(body.get("date")),
             time=dt.time.fromisoformat(clock) if clock else None,
-            repeat=_repeat(_text(body.get("repeat"))),
+            repeat=_repeat(text(body.get("repeat"))),
             attrs=dict(_obj(body.get("attrs") or {})),
             enabled=bool(body.get("enabled", True)),
-            remark=_text(body.get("remark")),
+            remark=text(body.get("remark")),
             days=tuple(int(day) for day in body.get("days") or ()),
             start_date=_date(body.get("start_date")),
             end_date=_date(body.get("end_date")),
             command=bytes.fromhex(command) if command else None,
-            product_key=_text(body.get("product_key")),
-            group_id=_text(body.get("group_id")),
-            scene_id=_text(body.get("scene_id")),
+            product_key=text(body.get("product_key")),
+            group_id=text(body.get("group_id")),
+            scene_id=text(body.get("scene_id")),
             created_at=timestamp(body.get("created_at")),
             raw=body,
         )
@@ -155,7 +151,7 @@ class SceneTask:
     command: bytes | None = None
     seconds: int = 0
     product_key: str = ""
-    raw: Mapping[str, Any] = raw_field()
+    raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def device(cls, did: str, attrs: Mapping[str, Any] | None = None, *, command: bytes | None = None) -> SceneTask:
@@ -179,13 +175,13 @@ class SceneTask:
         body = _obj(data)
         command = body.get("raw")
         return cls(
-            kind=_text(body.get("task_type")),
-            did=_text(body.get("did")),
-            group_id=_text(body.get("group_id")),
+            kind=text(body.get("task_type")),
+            did=text(body.get("did")),
+            group_id=text(body.get("group_id")),
             attrs=dict(_obj(body.get("attrs") or {})),
             command=base64.b64decode(command) if command else None,
             seconds=int(body.get("time") or 0),
-            product_key=_text(body.get("product_key")),
+            product_key=text(body.get("product_key")),
             raw=body,
         )
 
@@ -200,7 +196,7 @@ class Scene:
     tasks: tuple[SceneTask, ...] = ()
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
-    raw: Mapping[str, Any] = raw_field()
+    raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> Scene:
@@ -208,8 +204,8 @@ class Scene:
         body = _obj(data)
         return cls(
             id=str(body["id"]),
-            name=_text(body.get("scene_name")),
-            remark=_text(body.get("remark")),
+            name=text(body.get("scene_name")),
+            remark=text(body.get("remark")),
             tasks=tuple(SceneTask.from_wire(task) for task in body.get("tasks") or ()),
             created_at=timestamp(body.get("created_at")),
             updated_at=timestamp(body.get("updated_at")),

@@ -26,6 +26,7 @@ __all__ = [
     "TokenError",
     "TokenStoreError",
     "TransportError",
+    "UnexpectedError",
     "ValidationError",
     "error_from_response",
     "error_key",
@@ -141,6 +142,18 @@ class TokenStoreError(GizwitsError):
 
 class SessionClosedError(GizwitsError):
     """The session was closed before or while the call ran."""
+
+
+class UnexpectedError(GizwitsError):
+    """An exception that is not one of this library's, raised while handling one input of a bulk call.
+
+    A bulk call records it as that input's outcome instead of ending the run. The original exception is
+    ``__cause__``; the message names only its type, since its text may quote the input.
+    """
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(f"unexpected {type(cause).__name__} while handling this input")
+        self.__cause__ = cause
 
 
 class APIError(GizwitsError):

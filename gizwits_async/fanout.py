@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import datetime as dt
+import itertools
+import logging
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -21,29 +22,30 @@ from collections.abc import (
     Iterable,
     Iterator,
     Mapping,
+    Sized,
 )
 from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
 from .endpoints._base import Call
-from .endpoints.control import Attrs, control_call
+from .endpoints.control import control_call
 from .endpoints.devices import latest_call
 from .endpoints.products import ProductsAPI
-from .errors import GizwitsError, SessionClosedError, ValidationError, error_key, is_permanent
-from .log import logger
+from .errors import GizwitsError, SessionClosedError, UnexpectedError, ValidationError, error_key, is_permanent
 from .models import DeviceData
 from .throttling import Pacer, RateLimiter
-from .validation import check_did, check_int, check_number
+from .validation import check_did, check_flag, check_hook, check_int, check_iterable, check_positive
 
 __all__ = ["BulkError", "BulkReport", "FanoutAPI", "Outcome", "Progress"]
 
+logger = logging.getLogger("gizwits_async")
+
+Commands = Mapping[str, Mapping[str, Any]] | Iterable[tuple[str, Mapping[str, Any]]] | AsyncIterable[
+    tuple[str, Mapping[str, Any]]]
+
+
 T = TypeVar("T")
-
-#: ``{did: attrs}``, or an (async) iterable of ``(did, attrs)`` pairs.
-Commands = Mapping[str, Attrs] | Iterable[tuple[str, Attrs]] | AsyncIterable[tuple[str, Attrs]]
-
-
 #: The value of a failed outcome, and of a control call, whatever its type parameter.
 _NO_VALUE: Any = None
 
@@ -165,14 +167,22 @@ def _lazy(items: Iterable[Any] | AsyncIterable[Any]) -> Inputs:
 
 def _command_inputs(commands: Commands) -> Inputs:
     """The (did, attrs) pairs of ``commands``, iterated lazily."""
-    return _lazy(commands.items() if isinstance(commands, Mapping) else commands)
+    if isinstance(commands, Mapping):
+        return _lazy(commands.items())
+    if isinstance(commands, AsyncIterable):
+        return _lazy(commands)
+    return _lazy(check_iterable(commands, "commands"))
 
 
 def _did_inputs(dids: Iterable[str] | AsyncIterable[str]) -> Inputs:
     """The dids of ``dids``, iterated lazily."""
     if isinstance(dids, str):
         raise ValidationError("pass an iterable of dids, not a single string")
-    return _lazy(dids)
+    return _lazy(dids if isinstance(dids, AsyncIterable) else check_iterable(dids, "dids"))
+
+
+def _pace(rate: float | None) -> RateLimiter | None:
+    return None if rate is None else RateLimiter(rate)
 
 
 #: Takes one input's result: its index, did, value, error and attempts.
@@ -187,13 +197,14 @@ ProgressHook = Callable[[Outcome[Any]], object] | None
 class FanoutAPI(ProductsAPI):
     """The fan-out helpers of `Session`."""
 
-    def _rate_limiter(self, rate: float | None) -> RateLimiter | None:
-        return None if rate is None else RateLimiter(rate, clock=self._shared.clock)
-
-    def _concurrency(self, concurrency: int | None) -> int:
-        if concurrency is None:
-            return self._shared.max_concurrency
-        return check_int(concurrency, "concurrency", minimum=1)
+    def _concurrency(self, concurrency: int | None, inputs: object) -> int:
+        """How many workers to start: ``concurrency`` (default: the pool size), at most the pool size and the
+        number of inputs when it is known (more workers than either would only wait)."""
+        workers = (self._shared.max_concurrency if concurrency is None
+                   else check_int(concurrency, "concurrency", minimum=1))
+        if isinstance(inputs, Sized):
+            workers = min(workers, len(inputs))
+        return max(1, min(workers, self._shared.max_concurrency))
 
     async def _run(
         self,
@@ -227,6 +238,8 @@ class FanoutAPI(ProductsAPI):
                     reply = await self._exchange(call, pace)
                 except GizwitsError as exc:
                     await emit(index, _did_of(item), None, exc, exc.attempts)
+                except Exception as exc:  # one input's fault is its outcome, never the end of the run
+                    await emit(index, _did_of(item), None, UnexpectedError(exc), 0)
                 else:
                     await emit(index, did, reply.value, None, reply.attempts)
 
@@ -235,8 +248,10 @@ class FanoutAPI(ProductsAPI):
                 group.create_task(worker())
 
     async def _collect(
-        self, inputs: Inputs, build: Build, concurrency: int | None, rate: float | None, progress: ProgressHook,
+        self, inputs: Inputs, build: Build, workers: int, rate: float | None, progress: ProgressHook,
     ) -> BulkReport[Any]:
+        check_hook(progress, "progress")
+        pace = _pace(rate)
         results = _Results()
 
         async def emit(index: int, did: str, value: Any, error: GizwitsError | None, attempts: int) -> None:
@@ -244,15 +259,13 @@ class FanoutAPI(ProductsAPI):
             if progress is not None:
                 progress(Outcome(did, value, error, attempts, index))
 
-        pace = self._rate_limiter(rate)
-        await self._run(inputs, build, concurrency=self._concurrency(concurrency), pace=pace, emit=emit)
+        await self._run(inputs, build, concurrency=workers, pace=pace, emit=emit)
         return BulkReport(results.outcomes())
 
     async def _stream(
-        self, inputs: Inputs, build: Build, concurrency: int | None, pace: Pacer | None, progress: ProgressHook,
+        self, inputs: Inputs, build: Build, workers: int, pace: Pacer | None, progress: ProgressHook,
     ) -> AsyncGenerator[Outcome[Any], None]:
-        """Outcomes in completion order; holds at most ``concurrency`` of them (memory O(concurrency))."""
-        workers = self._concurrency(concurrency)
+        """Outcomes in completion order; holds at most ``workers`` of them (memory O(workers))."""
         queue: asyncio.Queue[Outcome[Any] | _End] = asyncio.Queue(maxsize=workers)
 
         async def emit(index: int, did: str, value: Any, error: GizwitsError | None, attempts: int) -> None:
@@ -304,14 +317,16 @@ class FanoutAPI(ProductsAPI):
         Returns every input's outcome in input order. ``rate`` caps request starts per second (retries
         included); ``progress`` is called with each outcome as it completes.
         """
-        return await self._collect(_command_inputs(commands), self._control_item, concurrency, rate, progress)
+        workers = self._concurrency(concurrency, commands)
+        return await self._collect(_command_inputs(commands), self._control_item, workers, rate, progress)
 
     async def latest_many(
         self, dids: Iterable[str] | AsyncIterable[str], *, concurrency: int | None = None,
         rate: float | None = None, progress: ProgressHook = None,
     ) -> BulkReport[DeviceData]:
         """`latest` for many devices; each outcome's ``value`` is a `DeviceData`."""
-        return await self._collect(_did_inputs(dids), self._latest_item, concurrency, rate, progress)
+        workers = self._concurrency(concurrency, dids)
+        return await self._collect(_did_inputs(dids), self._latest_item, workers, rate, progress)
 
     async def stream_control(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
@@ -322,9 +337,11 @@ class FanoutAPI(ProductsAPI):
         Memory stays O(concurrency) whatever the input size. Close the iterator (or use
         ``contextlib.aclosing``) to stop early: in-flight requests are cancelled.
         """
-        pace = self._rate_limiter(rate)
-        async with contextlib.aclosing(self._stream(_command_inputs(commands), self._control_item, concurrency,
-                                                    pace, progress)) as outcomes:
+        workers = self._concurrency(concurrency, commands)
+        inputs = _command_inputs(commands)
+        check_hook(progress, "progress")
+        async with contextlib.aclosing(self._stream(inputs, self._control_item, workers, _pace(rate),
+                                                    progress)) as outcomes:
             async for outcome in outcomes:
                 yield outcome
 
@@ -341,34 +358,57 @@ class FanoutAPI(ProductsAPI):
         no device is left. Stops cleanly when the consumer stops iterating, and raises `SessionClosedError` once
         the session is closed.
         """
-        devices = [check_did(did) for did in ([dids] if isinstance(dids, str) else dids)]
+        listed = [dids] if isinstance(dids, str) else check_iterable(dids, "dids")
+        devices = list(dict.fromkeys(check_did(did) for did in listed))
         if not devices:
             raise ValidationError("poll_latest needs at least one did")
-        interval = check_number(interval, "interval (seconds)")
-        clock = self._shared.clock
-        seen: dict[str, dt.datetime | None] = {}
+        every = check_positive(interval, "interval (seconds)")
+        check_flag(changes_only, "changes_only")
+        report_error = check_hook(on_error, "on_error") or _warn
+        workers = self._concurrency(concurrency, devices)
+        busy: set[str] = set()
         gone: set[str] = set()
-        while True:
-            round_started = clock.monotonic()
-            pace = RateLimiter(len(devices) / interval, clock=clock)
-            async with contextlib.aclosing(
-                    self._stream(iter(devices), self._latest_item, concurrency, pace, None)) as round_:
-                async for outcome in round_:
-                    if isinstance(outcome.error, SessionClosedError):
-                        raise outcome.error  # no later round can succeed: stop instead of warning forever
-                    if outcome.error is not None:
-                        (on_error or _warn)(outcome)
-                        if is_permanent(outcome.error):
-                            gone.add(outcome.did)  # reported once: reading it again cannot succeed
-                        continue
-                    data: DeviceData = outcome.value
-                    if not changes_only or data.did not in seen or seen[data.did] != data.updated_at:
-                        seen[data.did] = data.updated_at
-                        yield data
-            devices = [did for did in devices if did not in gone]
-            if not devices:
-                return
-            await clock.sleep(max(0.0, round_started + interval - clock.monotonic()))
+        seen: dict[str, Any] = {}
+        readings = _schedule(devices, every, busy, gone)
+        async with contextlib.aclosing(self._stream(readings, self._latest_item, workers, None, None)) as outcomes:
+            async for outcome in outcomes:
+                busy.discard(outcome.did)
+                if isinstance(outcome.error, SessionClosedError):
+                    raise outcome.error  # no later round can succeed: stop instead of warning forever
+                if outcome.error is not None:
+                    report_error(outcome)
+                    if is_permanent(outcome.error):
+                        gone.add(outcome.did)  # reported once: reading it again cannot succeed
+                    continue
+                data: DeviceData = outcome.value
+                if not changes_only or data.did not in seen or seen[data.did] != data.updated_at:
+                    seen[data.did] = data.updated_at
+                    yield data
+
+
+async def _schedule(devices: list[str], interval: float, busy: set[str], gone: set[str]) -> AsyncIterator[str]:
+    """Each device at its own time in each round: device ``i`` of ``n`` at ``i * interval / n`` into the round.
+
+    A device whose previous reading has not come back (it is in ``busy``) skips its turn, so a slow device
+    delays only itself. Rounds follow the clock from the first one, not the end of the previous one, so the
+    interval holds whatever the latency. Devices in ``gone`` are no longer read; the schedule ends with the
+    round in which none is left.
+    """
+    loop = asyncio.get_running_loop()
+    spacing = interval / len(devices)
+    started = loop.time()
+    for round_ in itertools.count():
+        if len(gone) == len(devices):
+            return
+        for position, did in enumerate(devices):
+            if did in gone:
+                continue
+            delay = started + round_ * interval + position * spacing - loop.time()
+            if delay > 0.001:  # below a millisecond, waking up costs more than starting a little early
+                await asyncio.sleep(delay)
+            if did not in busy and did not in gone:  # (it may have gone while this slept)
+                busy.add(did)
+                yield did
 
 
 class _Results:
@@ -416,10 +456,12 @@ class _End:
 
 
 def _did_of(item: Any) -> str:
-    """The did of an input, for its outcome (the item's text when it is neither a did nor a pair)."""
+    """The did of an input, for its outcome (its type in brackets when the input names no did)."""
     if isinstance(item, str):
         return item
-    return str(item[0]) if isinstance(item, tuple | list) and len(item) == 2 else repr(item)
+    if isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[0], str):
+        return item[0]
+    return f"<{type(item).__name__}>"
 
 
 def _warn(outcome: Outcome[DeviceData]) -> None:

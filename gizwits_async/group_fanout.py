@@ -18,7 +18,7 @@ import attrs
 from .endpoints.groups import GroupsAPI, group_control_call
 from .errors import GizwitsError, ValidationError
 from .fanout import BulkReport, Commands, FanoutAPI, Outcome, ProgressHook, _Results
-from .throttling import Pacer
+from .throttling import Pacer, RateLimiter
 from .validation import check_did, encode_attrs
 
 #: Checks one device's control values and returns them in wire form: ``encode(did, attrs)``.
@@ -124,10 +124,12 @@ class GroupFanoutAPI(GroupsAPI, FanoutAPI):
         """
         if groups is None:
             return await super().control_many(commands, concurrency=concurrency, rate=rate, progress=progress)
+        if not isinstance(groups, Mapping) or not all(isinstance(m, str | Iterable) for m in groups.values()):
+            raise ValidationError("groups must map each group id to the dids of its devices")
         items = await _listed(commands)
         plan = plan_group_control(items, groups, self.check_attrs)
-        workers = self._concurrency(concurrency)
-        pace = self._rate_limiter(rate)
+        workers = self._concurrency(concurrency, items)
+        pace = RateLimiter(rate) if rate is not None else None
         run = _GroupRun(self, items, pace, progress)
         limit = asyncio.Semaphore(workers)
         async with asyncio.TaskGroup() as tasks:

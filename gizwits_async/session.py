@@ -44,7 +44,8 @@ from .retry import RetryPolicy, Step, backoff, next_step
 from .shared import Shared
 from .throttling import Pacer, paced_by_both
 from .transport import Response, Timeout, Transport, Verify, make_timeout, make_transport
-from .validation import check_base_url, check_int, check_number, check_pacer, check_text
+from .transport.aiohttp_base import DEFAULT_MAX_ANSWER
+from .validation import check_base_url, check_header_value, check_int, check_number, check_pacer, check_text
 from .wire import decode, encode_json
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         lang: str | None = "en",
         products: Iterable[Product] = (),
         rate_limiter: Pacer | None = None,
+        max_answer_size: int = DEFAULT_MAX_ANSWER,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """Create a session; it opens its connection pool on first use.
@@ -123,9 +125,11 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         ``products``: datapoint schemas known in advance (no request needed), shared with `for_user` sessions.
         ``rate_limiter``: paces every request of this session and its `for_user` sessions, retries included
         (a `RedisRateLimiter` shares one budget between processes).
+        ``max_answer_size``: the largest answer read, in bytes, as sent and once decompressed (default 4 MiB); a
+        larger one fails as a `TransportError` without being read further.
         ``clock``: where the session reads the time and sleeps (tests pass their own).
         """
-        appid = check_text(appid, "appid")
+        appid = check_header_value(appid, "appid")
         base = _base_url(region, base_url)
         limit = check_int(max_concurrency, "max_concurrency", minimum=1)
         settled = make_timeout(timeout)
@@ -134,13 +138,16 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
             retry=_retry_policy(retry), max_concurrency=limit,
             login_backoff=check_number(login_backoff, "login_backoff (seconds)", zero_ok=True), clock=clock,
             transport=make_transport(client, base_url=base, timeout=settled, pool_size=limit, verify=verify,
-                                     trust_env=trust_env),
-            app_signature=(hashlib.md5((appid + app_secret).encode(), usedforsecurity=False).hexdigest()
-                           if app_secret else None),
+                                     trust_env=trust_env,
+                                     max_answer=check_int(max_answer_size, "max_answer_size", minimum=1)),
+            app_signature=(hashlib.md5((appid + check_text(app_secret, "app_secret")).encode(),
+                                       usedforsecurity=False).hexdigest() if app_secret is not None else None),
             base_headers={"X-Gizwits-Application-Id": appid, "Content-Type": "application/json"},
             rate_limiter=check_pacer(rate_limiter, "rate_limiter"),
         )
         shared.app_tokens = AppTokenCache(self._request_app_token, clock=clock)
+        if token_store is not None and not isinstance(token_store, TokenStore):
+            raise ValidationError(f"token_store must have async load() and save(), got a {type(token_store).__name__}")
         store = token_store or MemoryTokenStore()
         self._start(shared, TokenManager(store, login_backoff=shared.login_backoff, clock=clock), root=True)
         self._init_products(products)
@@ -234,11 +241,13 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         ``token`` is a `Token` or ``(token_str, uid)``. Closing it closes nothing shared. It renews itself
         only if it is given a way to (a login call on it); otherwise a rejected token raises `TokenError`.
         """
-        if not isinstance(token, Token):
-            if not isinstance(token, tuple) or len(token) != 2:
-                raise ValidationError("for_user takes a Token or a (token, uid) pair")
+        if isinstance(token, Token):
+            check_header_value(token.token, "token")
+        elif isinstance(token, tuple) and len(token) == 2:
             value, uid = token
-            token = Token(check_text(uid, "uid"), check_text(value, "token"), _UNTIL_REPLACED)
+            token = Token(check_header_value(uid, "uid"), check_header_value(value, "token"), _UNTIL_REPLACED)
+        else:
+            raise ValidationError(f"token must be a Token or a (token, uid) pair, got a {type(token).__name__}")
         shared = self._shared
         child = Session.__new__(type(self))
         child._start(shared, TokenManager(MemoryTokenStore(token), login_backoff=shared.login_backoff,

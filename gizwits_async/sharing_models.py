@@ -5,26 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from enum import IntEnum
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-from .models import _obj, timestamp
+from .models import _obj, _raw_field, timestamp
 
 __all__ = ["QrInvitation", "Sharing", "SharingStatus"]
 
 #: The prefix of an invitation's QR code content; the code follows it.
 QR_PREFIX = "type=share&code="
-
-
-def _read_only(record: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(dict(record))
-
-
-def raw_field() -> Any:
-    """A ``raw`` field: the record as received, read-only, out of repr and of equality."""
-    return attrs.field(factory=dict, converter=_read_only, repr=False, eq=False)
 
 
 class SharingStatus(IntEnum):
@@ -36,7 +26,8 @@ class SharingStatus(IntEnum):
     CANCELLED = 3
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
+    """A wire string that may be null, as a string ("" for null)."""
     return "" if value is None else str(value)
 
 
@@ -69,7 +60,7 @@ class Sharing:
     updated_at: dt.datetime | None = None
     expired_at: dt.datetime | None = None
     qr_content: str | None = None
-    raw: Mapping[str, Any] = raw_field()
+    raw: Mapping[str, Any] = _raw_field()
 
     @property
     def code(self) -> str | None:
@@ -85,13 +76,13 @@ class Sharing:
             type="qr" if int(body.get("type") or 0) == 1 else "user",
             did=str(body["did"]),
             status=SharingStatus(int(body.get("status") or 0)),
-            uid=_text(body.get("uid")),
-            username=_text(body.get("username")),
-            user_alias=_text(body.get("user_alias")),
-            email=_text(body.get("email")),
-            phone=_text(body.get("phone")),
-            product_name=_text(body.get("product_name")),
-            dev_alias=_text(body.get("dev_alias")),
+            uid=text(body.get("uid")),
+            username=text(body.get("username")),
+            user_alias=text(body.get("user_alias")),
+            email=text(body.get("email")),
+            phone=text(body.get("phone")),
+            product_name=text(body.get("product_name")),
+            dev_alias=text(body.get("dev_alias")),
             created_at=timestamp(body.get("created_at")),
             updated_at=timestamp(body.get("updated_at")),
             expired_at=timestamp(body.get("expired_at")),
@@ -123,13 +114,13 @@ class QrInvitation:
     product_name: str
     dev_alias: str
     expired_at: dt.datetime | None
-    raw: Mapping[str, Any] = raw_field()
+    raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> QrInvitation:
         """From ``{"owner", "product_name", "dev_alias", "expired_at"}``."""
         body = _obj(data)
-        return cls(_text(body.get("owner")), _text(body.get("product_name")), _text(body.get("dev_alias")),
+        return cls(text(body.get("owner")), text(body.get("product_name")), text(body.get("dev_alias")),
                    timestamp(body.get("expired_at")), raw=body)
 
 

@@ -103,7 +103,7 @@ class FileTokenStore:
     @contextlib.asynccontextmanager
     async def lock(self) -> AsyncIterator[None]:
         """Hold the store's lock (across processes) for the block; waits, cancellably, while another holds it."""
-        import fcntl
+        import fcntl  # POSIX only: imported here so that the package still imports everywhere
 
         fd = await asyncio.to_thread(self._open_lock_file)
         try:

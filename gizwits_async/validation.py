@@ -35,8 +35,17 @@ MAX_RETRY_COUNT = 60
 
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_NOT_IN_SEGMENT = re.compile(r"[/?#%\s]")
-_SENT_AS_IS = frozenset({bool, int, str})
+#: A plain URL path segment: RFC 3986 unreserved characters only, so that no URL library rewrites it (drops,
+#: escapes or resolves it); "." and ".." are excluded below, being the segments a URL library resolves.
+_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+_DOT_SEGMENTS = frozenset({".", ".."})
+_SENT_AS_IS = frozenset({bool, str})
+#: Integer datapoint values the service can hold (64-bit); larger ones JSON may not even encode.
+_INT_RANGE = range(-(2**63), 2**64)
+#: Characters no HTTP header value may carry (they would split or end the header).
+_NOT_IN_HEADER = re.compile(r"[\x00-\x1f\x7f]")
+#: The largest count a paging parameter may ask for (the service's own limits are far below).
+MAX_PAGE = 2**31 - 1
 _HUGE = 1e300
 
 
@@ -49,10 +58,49 @@ def check_text(value: Any, name: str) -> str:
     return value
 
 
+def check_header_value(value: Any, name: str) -> str:
+    """A non-blank string sent in an HTTP header (appid, token): no control characters such as CR, LF or NUL.
+
+    The value itself is never shown: it may be a token.
+    """
+    text = check_text(value, name)
+    if _NOT_IN_HEADER.search(text) or not text.isascii():
+        raise ValidationError(f"{name} must be printable ASCII (it is sent in a header)")
+    return text
+
+
+def check_iterable(value: Any, name: str) -> Any:
+    """An iterable of items (not a string, bytes or a mapping mistaken for one)."""
+    if isinstance(value, str | bytes | bytearray) or not isinstance(value, Iterable):
+        raise ValidationError(f"{name} must be an iterable, got {_show(value)}")
+    return value
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """A bool argument (0/1 and other truthy objects are refused: they are usually a misplaced argument)."""
+    if not isinstance(value, bool):
+        raise ValidationError(f"{name} must be True or False, got {_show(value)}")
+    return value
+
+
+def check_hook(value: Any, name: str) -> Any:
+    """An optional callable (a progress or error hook)."""
+    if value is not None and not callable(value):
+        raise ValidationError(f"{name} must be a callable or None, got {_show(value)}")
+    return value
+
+
+def check_choice(value: Any, choices: frozenset[str], name: str) -> str:
+    """One of a few fixed strings."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValidationError(f"{name} must be one of {', '.join(sorted(choices))}, got {_show(value)}")
+    return value
+
+
 def check_segment(value: Any, name: str) -> str:
-    """An id that becomes part of a URL path: a non-empty string with no '/', '?', '#', '%' or whitespace."""
-    if not isinstance(value, str) or not value or _NOT_IN_SEGMENT.search(value):
-        raise ValidationError(f"{name} must be a non-empty string without '/', '?', '#', '%' or spaces, "
+    """An id that becomes one URL path segment: ASCII letters, digits, '-', '_', '.' or '~', not "." or ".."."""
+    if not isinstance(value, str) or not _SEGMENT.fullmatch(value) or value in _DOT_SEGMENTS:
+        raise ValidationError(f"{name} must be letters, digits, '-', '_', '.' or '~' (not '.' or '..'), "
                               f"got {_show(value)}")
     return value
 
@@ -90,12 +138,14 @@ def encode_attrs(attrs: Any) -> dict[str, Any]:
     wire: dict[str, Any] = {}
     for name, value in attrs.items():
         if not isinstance(name, str) or not name:
-            raise ValidationError(f"datapoint names must be non-empty strings, got {name!r}")
-        if type(value) in _SENT_AS_IS:  # the usual case, in one check (this runs once per bulk command)
+            raise ValidationError(f"datapoint names must be non-empty strings, got {_show(name)}")
+        if type(value) in _SENT_AS_IS:  # the usual cases first (this runs once per bulk command)
             wire[name] = value
+        elif isinstance(value, int):  # bool is one of the types above (and cannot be subclassed)
+            wire[name] = _wire_int(name, value)
         elif isinstance(value, bytes | bytearray | memoryview):
             wire[name] = bytes(value).hex()
-        elif isinstance(value, bool | int | str):
+        elif isinstance(value, str):
             wire[name] = value
         elif isinstance(value, float):
             if value != value or value in (float("inf"), float("-inf")):
@@ -108,6 +158,12 @@ def encode_attrs(attrs: Any) -> dict[str, Any]:
     return wire
 
 
+def _wire_int(name: str, value: int) -> int:
+    if value not in _INT_RANGE:
+        raise ValidationError(f"datapoint {name!r} must fit in 64 bits, got {_show(value)}")
+    return int(value)
+
+
 def check_raw(data: Any) -> list[int]:
     """Raw control bytes: ``bytes`` or a non-empty sequence of ints 0..255."""
     if isinstance(data, bytes | bytearray | memoryview):
@@ -116,7 +172,7 @@ def check_raw(data: Any) -> list[int]:
         values = list(data)
         for byte in values:
             if isinstance(byte, bool) or not isinstance(byte, int) or not 0 <= byte <= 255:
-                raise ValidationError(f"raw bytes must be ints in 0..255, got {byte!r}")
+                raise ValidationError(f"raw bytes must be ints in 0..255, got {_show(byte)}")
     else:
         raise ValidationError(f"raw data must be bytes or a sequence of ints 0..255, got {_show(data)}")
     if not values:
@@ -162,7 +218,7 @@ def schedule_repeat(value: Any) -> str:
     for day in days:
         name = day.strip().lower() if isinstance(day, str) else day
         if name not in WEEKDAYS:
-            raise ValidationError(f"repeat days must be among {', '.join(WEEKDAYS)}, got {day!r}")
+            raise ValidationError(f"repeat days must be among {', '.join(WEEKDAYS)}, got {_show(day)}")
         chosen.add(name)
     if not chosen:
         raise ValidationError("repeat must name at least one weekday, or be 'none'")
@@ -172,10 +228,8 @@ def schedule_repeat(value: Any) -> str:
 def schedule_retry(retry_count: Any, retry_task: Any) -> tuple[int, str]:
     """``retry_count`` in 0..60 and ``retry_task`` "all" or "failed"."""
     if isinstance(retry_count, bool) or not isinstance(retry_count, int) or not 0 <= retry_count <= MAX_RETRY_COUNT:
-        raise ValidationError(f"retry_count must be an int in 0..{MAX_RETRY_COUNT}, got {retry_count!r}")
-    if retry_task not in RETRY_TASKS:
-        raise ValidationError(f"retry_task must be 'all' or 'failed', got {retry_task!r}")
-    return retry_count, retry_task
+        raise ValidationError(f"retry_count must be an int in 0..{MAX_RETRY_COUNT}, got {_show(retry_count)}")
+    return retry_count, check_choice(retry_task, RETRY_TASKS, "retry_task")
 
 
 #: Checks one command's values: (did, product_key, attrs) -> the values in wire form.
@@ -203,15 +257,17 @@ def schedule_commands(commands: Any, check: CheckAttrs) -> list[dict[str, Any]]:
 
 def check_page(limit: Any, skip: Any) -> tuple[int, int]:
     """Paging parameters: ``limit`` >= 1 and ``skip`` >= 0."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValidationError(f"limit must be an int >= 1, got {limit!r}")
-    if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
-        raise ValidationError(f"skip must be an int >= 0, got {skip!r}")
-    return limit, skip
+    return check_int(limit, "limit", minimum=1, maximum=MAX_PAGE), check_int(skip, "skip", minimum=0, maximum=MAX_PAGE)
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    """The start of ``value``'s repr for an error message (its type when it has no usable repr)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an int of {value.bit_length()} bits"  # repr() of a huge int is slow, or refused
+    try:
+        text = repr(value)
+    except Exception:
+        return f"a {type(value).__name__}"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -231,6 +287,16 @@ def check_number(value: Any, name: str, *, zero_ok: bool = False) -> float:
         if (number >= 0 if zero_ok else number > 0) and number < math.inf:
             return number
     raise ValidationError(f"{name} must be a finite number {'>=' if zero_ok else '>'} 0, got {_show(value)}")
+
+
+def check_non_negative(value: Any, name: str) -> float:
+    """A finite number >= 0 (not a bool)."""
+    return 0.0 if value == 0 and not isinstance(value, bool) else check_positive(value, name)
+
+
+def check_positive(value: Any, name: str) -> float:
+    """A finite number > 0 (not a bool)."""
+    return check_number(value, name)
 
 
 def check_seconds(value: Any, name: str, *, optional: bool = False) -> float | None:

@@ -42,6 +42,14 @@ def encode_json(value: Any) -> bytes:
     return _encode(value).encode()
 
 
+def _is_json_object(body: bytes) -> bool:
+    """Whether ``body`` is a JSON object (what the service answers a call with nothing to return, like ``{}``)."""
+    try:
+        return isinstance(json.loads(body), dict)
+    except ValueError:
+        return False
+
+
 def decode(call: Call[T], status: int, body: bytes) -> T | APIError:
     """The result of ``call`` from its answer's status and body, or the `APIError` the answer means.
 
@@ -52,8 +60,11 @@ def decode(call: Call[T], status: int, body: bytes) -> T | APIError:
     if status >= 300:
         return error_from_response(status, body, method=call.method, url=call.path)
     parse = call.parse
-    if parse is None:
-        return cast(T, None)  # a Call without parse is a Call[None]
+    if parse is None:  # a Call without parse is a Call[None]: the answer must still be the service's
+        if body != b"{}" and body.strip() and not _is_json_object(body):
+            return APIError(f"unexpected answer ({len(body)} bytes), not a JSON object: {body[:80]!r}",
+                            status=status, method=call.method, url=call.path)
+        return cast(T, None)
     try:
         return parse(_decode_json(body.decode()) if body and not body.isspace() else None)
     except _SHAPE_ERRORS as exc:

@@ -19,6 +19,7 @@ from .output import Output
 from .products import datapoints, device, history, rename
 from .schedules import schedules
 from .sharing import share, sharings
+from .watch import watch
 
 __all__ = ["cli", "main"]
 
@@ -62,7 +63,7 @@ def cli(
 
 
 for command in (login, logout, whoami, devices, device, rename, latest, control, raw, bulk_control, poll, history,
-                datapoints, schedules, share, sharings, groups, emulator, demo):
+                datapoints, schedules, share, sharings, groups, watch, emulator, demo):
     cli.add_command(command)
 schedules.add_command(device_schedules)
 

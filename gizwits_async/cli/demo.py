@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from ..models import DeviceData, ScheduledCommand
+from ..models import Device, DeviceData, ScheduledCommand
+from ..push import AttrsEvent
 from ..session import Session
 from .context import Settings, pass_settings, run
 from .failures import error_label
@@ -30,6 +31,8 @@ BIND_BATCH = 100
 #: How many devices are polled (they drift: their read-only readings change as the emulator's clock moves).
 POLLED = 3
 POLL_INTERVAL = 0.3
+#: The polling the push step is compared with: every device read once a second.
+COMPARED_POLL_INTERVAL = 1.0
 
 
 @attrs.define
@@ -74,7 +77,8 @@ class Steps:
               help="Requests in flight at once.")
 @pass_settings
 def demo(settings: Settings, count: int, latency_ms: float, concurrency: int) -> None:
-    """Run a bulk job against an embedded emulator on loopback: sign up, bind, control, read back, poll, schedule."""
+    """Run a bulk job against an embedded emulator on loopback: sign up, bind, control, read back, poll, push
+    against polling, schedule."""
     run(_demo(settings.output, count, latency_ms, concurrency))
 
 
@@ -127,6 +131,15 @@ async def _demo(out: Output, count: int, latency_ms: float, concurrency: int) ->
                 step.result = f"{len(changes)} changes seen on {len({c[0] for c in changes})} devices"
             out.note(Output.table(["did", "datapoint", "before", "after"], changes, "Changes seen by polling"))
 
+            with steps.step("watch by push") as step:
+                push_seconds, changed = await _by_push(session, devices, concurrency)
+                step.result = f"{changed} changes all seen by push {push_seconds:.2f} s after the bulk control began"
+
+            with steps.step("same by polling") as step:
+                poll_seconds, changed = await _by_polling(session, devices, concurrency)
+                step.result = (f"{changed} changes all seen by polling every {COMPARED_POLL_INTERVAL:g} s "
+                               f"{poll_seconds:.2f} s after the bulk control began")
+
             with steps.step("schedule") as step:
                 step.result = await _schedule(session, emulator, clock, [d.did for d in fleet[:POLLED]])
 
@@ -163,6 +176,44 @@ async def _watch(session: Session, clock: FakeClock, dids: list[str]) -> list[tu
         with contextlib.suppress(asyncio.CancelledError):
             await lapse
     return changes
+
+
+async def _by_push(session: Session, devices: list[Device], concurrency: int) -> tuple[float, int]:
+    """Subscribe every device, control them all, and time until every change arrived as an `AttrsEvent`."""
+    async with session.push() as push:
+        await push.subscribe(devices)
+        read = set()
+        async for event in push:  # each device's current state first (the reads after subscribing)
+            if isinstance(event, AttrsEvent):
+                read.add(event.did)
+                if len(read) == len(devices):
+                    break
+        started = time.perf_counter()
+        report = await session.control_many({d.did: {"brightness": 33} for d in devices}, concurrency=concurrency)
+        pending = set(report.succeeded)
+        async with asyncio.timeout(60):
+            async for event in push:
+                if isinstance(event, AttrsEvent) and event.attrs.get("brightness") == 33:
+                    pending.discard(event.did)
+                    if not pending:
+                        break
+        return time.perf_counter() - started, len(report.succeeded)
+
+
+async def _by_polling(session: Session, devices: list[Device], concurrency: int) -> tuple[float, int]:
+    """Control every device, and time until polling every `COMPARED_POLL_INTERVAL` seconds saw every change."""
+    started = time.perf_counter()
+    report = await session.control_many({d.did: {"brightness": 66} for d in devices}, concurrency=concurrency)
+    pending = set(report.succeeded)
+    readings = session.poll_latest([d.did for d in devices], interval=COMPARED_POLL_INTERVAL, changes_only=False,
+                                   concurrency=concurrency)
+    async with asyncio.timeout(60), contextlib.aclosing(readings):
+        async for data in readings:
+            if data.attrs.get("brightness") == 66:
+                pending.discard(data.did)
+                if not pending:
+                    break
+    return time.perf_counter() - started, len(report.succeeded)
 
 
 async def _schedule(session: Session, emulator: Emulator, clock: FakeClock, dids: list[str]) -> str:

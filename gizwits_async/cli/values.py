@@ -29,11 +29,11 @@ class InputError(click.ClickException):
 
 
 def check_did(did: str) -> str:
-    """``did`` if the library takes it as a device id (the same rule as every library call)."""
+    """``did`` if it is a device id the library accepts (one rule for the library and the command line)."""
     try:
         return validation.check_did(did)
-    except ValidationError as exc:
-        raise InputError(f"not a device id: {exc}") from None
+    except ValidationError:
+        raise InputError(f"not a device id: {did!r} (expected letters, digits, '-', '_', '.' or '~')") from None
 
 
 def parse_hex(text: str) -> bytes:

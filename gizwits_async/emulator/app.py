@@ -18,10 +18,11 @@ from .errors import ApiError
 from .faults import Faults, RateLimiter
 from .history import HistoryRoutes
 from .household_routes import HouseholdRoutes
+from .limits import Rejected, check_depth, read_body
 from .outside import OutsideControls
 from .profiles import Profiles, is_profile_update
 from .records import Endpoint, endpoint_of
-from .routing import JSON, Call, Receive, Reply, Route, Router, Scope, Send, lifespan, read_body, send_response
+from .routing import JSON, Call, Receive, Reply, Route, Router, Scope, Send, lifespan, send_response
 from .scheduler import parse_schedule
 from .state import State, User, iso_millis
 from .stats import Stats
@@ -123,7 +124,7 @@ class EmulatorApp:
                 Route("GET", "/app/scheduler/{id}/logs", "S4", self.schedule_logs),
                 Route("GET", "/app/datapoint", "DV2", self.datapoint),
                 *HouseholdRoutes(state, self._user).routes(),
-                *OutsideControls(stats, state).routes(),
+                *OutsideControls(stats, state, push).routes(),
                 *HistoryRoutes(state.history, self._bound_device, state.clock.now).routes(),
                 *BindingRoutes(state, self._user, self._endpoint).routes(),
                 Route("GET", "/app/users", "U12", self.read_user),
@@ -142,7 +143,12 @@ class EmulatorApp:
         if scope["type"] != "http":
             await self._not_http(scope, receive, send)
             return
-        body = await read_body(receive)
+        try:
+            body = await self._read(scope, receive)
+        except Rejected as refusal:
+            self.stats.requests["?"] += 1
+            await send_response(send, refusal.status, json.dumps(refusal.body()).encode())
+            return
         route, params, known = self.router.match(scope["method"], scope["path"])
         if route is None:
             # What a generic web server answers: no Gizwits code for a route that does not exist.
@@ -178,6 +184,13 @@ class EmulatorApp:
             if raw and faults.roll(faults.malformed_rate):
                 raw = raw[: len(raw) // 2]
         await self._finish(send, call, status, raw, content_type)
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes:
+        config = self.state.config
+        declared = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-length"), None)
+        body = await read_body(receive, declared, max_body=config.max_body, idle_timeout=config.idle_timeout)
+        check_depth(body, config.max_json_depth)
+        return body
 
     def _record(self, call: Call) -> None:
         stats = self.stats

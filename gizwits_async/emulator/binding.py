@@ -17,6 +17,7 @@ from typing import Any
 from .errors import ApiError
 from .records import Endpoint, device_record
 from .routing import Call, Reply, Route
+from .sharing import mask
 from .state import Binding, Device, State, User
 
 MAX_SKEW = 300
@@ -80,20 +81,18 @@ class BindingRoutes:
         return 200, [_guest(u) for u in self.state.users.values() if u is not owner and device.did in u.bindings]
 
     def remove_guest(self, call: Call) -> Reply:
-        """DELETE /app/{did}/bindings?uid=: unbind a guest (owner only; not the owner itself)."""
+        """DELETE /app/{did}/bindings?uid=: unbind a guest (owner only; not the owner itself: 9095)."""
         owner, device = self._owned(call)
         guest = self.state.users.get(call.param("uid") or "")
-        if guest is None or guest is owner or device.did not in guest.bindings:
+        if guest is owner:
+            raise ApiError(9095)
+        if guest is None or device.did not in guest.bindings:
             raise ApiError(9096)
         del guest.bindings[device.did]
         return 200, None
 
 
-def _mask(text: str | None) -> str | None:
-    return None if not text else text[0] + "***" + text[-1]
-
-
 def _guest(user: User) -> dict[str, Any]:
     # The emulator keeps no binding times: created_at is null.
-    return {"uid": user.uid, "username": _mask(user.username), "phone": _mask(user.phone),
-            "email": _mask(user.email), "created_at": None}
+    return {"uid": user.uid, "username": mask(user.username), "phone": mask(user.phone),
+            "email": mask(user.email), "created_at": None}

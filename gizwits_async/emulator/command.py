@@ -66,6 +66,8 @@ def _appids(config: EmulatorConfig) -> str:
 @click.option("--token-ttl", type=click.FloatRange(min=0, min_open=True), default=EmulatorConfig.token_ttl,
               help="Token lifetime in seconds.")
 @click.option("--drift", is_flag=True, help="Read-only readings change over time.")
+@click.option("--drift-interval", type=click.FloatRange(min=0, min_open=True), default=EmulatorConfig.drift_interval,
+              show_default=True, help="Seconds between two changes of a drifting device's readings.")
 @click.option("--fake-clock", is_flag=True,
               help="Time starts now and moves only when told to (POST /_emulator/clock/advance): schedules and "
                    "scene delays then run when a test says so.")
@@ -85,11 +87,14 @@ def _appids(config: EmulatorConfig) -> str:
 @click.option("--malformed-rate", type=_RATE, default=0.0, help="Probability of truncated JSON.")
 @click.option("--log-level", envvar="GIZWITS_LOG", type=click.Choice(LEVELS, case_sensitive=False),
               help="Print the log lines at this level on stderr (env GIZWITS_LOG).")
+@click.option("--push-ports", type=click.IntRange(1, 16), default=EmulatorConfig.push_ports, show_default=True,
+              help="Ports the push endpoint (/ws/app/v1) listens on, --port first; devices are spread over them.")
 def emulator(
     host: str, port: int, appids: tuple[str, ...], any_appid: bool, devices: int, users: tuple[SeedUser, ...],
     product_file: str | None, content_type: str, seed: int, token_ttl: float, drift: bool, fake_clock: bool,
     offline: int, latency_ms: float, jitter_ms: float, rate_limit: float | None, error_rate: float,
-    error_statuses: tuple[int, ...], error_page: str, drop_rate: float, malformed_rate: float, log_level: str | None,
+    error_statuses: tuple[int, ...], error_page: str, drop_rate: float, malformed_rate: float, push_ports: int,
+    drift_interval: float, log_level: str | None,
 ) -> None:
     """Serve an emulated Gizwits Open API until Ctrl-C.
 
@@ -100,7 +105,7 @@ def emulator(
     config = EmulatorConfig(
         appid=appids[0] if appids else EmulatorConfig.appid, appids=appids[1:], any_appid=any_appid,
         devices=devices, users=users, content_type=content_type, seed=seed, token_ttl=token_ttl, drift=drift,
-        product_file=product_file,
+        product_file=product_file, push_ports=push_ports, drift_interval=drift_interval,
     )
     faults = Faults(
         latency=latency_ms / 1000, jitter=jitter_ms / 1000, rate_limit=rate_limit, error_rate=error_rate,

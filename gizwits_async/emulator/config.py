@@ -66,6 +66,16 @@ class EmulatorConfig:
     any_appid: bool = False
     users: tuple[SeedUser, ...] = ()
     content_type: str = "json"
+    #: Live tokens one user may hold; issuing one more revokes the oldest.
+    max_tokens_per_user: int = 100
+    #: Seconds an expired token is still recognised (answered 9006, not 9004) before it is forgotten.
+    expired_token_grace: float = 3600
+    #: Largest request body in bytes (a bigger one is answered 413) and deepest JSON nesting (else 400).
+    max_body: int = 1024 * 1024
+    max_json_depth: int = 64
+    #: Wall-clock seconds a client has to finish a request's headers, and to send the next body chunk.
+    header_timeout: float = 10.0
+    idle_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         if self.content_type not in CONTENT_TYPES:

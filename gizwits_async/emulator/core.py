@@ -99,7 +99,8 @@ class Emulator(Generic[ClockT]):
         _require_uvicorn()
         from .server import serve
 
-        return serve(self.app, host, port, more_ports=self.config.push_ports - 1, on_listening=self._listening)
+        return serve(self.app, host, port, more_ports=self.config.push_ports - 1, on_listening=self._listening,
+                     header_timeout=self.config.header_timeout)
 
     def _listening(self, host: str, ports: list[int]) -> None:
         self.state.push_ports = ports
@@ -110,7 +111,8 @@ class Emulator(Generic[ClockT]):
         from .server import run_until_signal
 
         run_until_signal(self.app, host, port, on_ready, more_ports=self.config.push_ports - 1,
-                         on_listening=self._listening)
+                         on_listening=self._listening,
+                         header_timeout=self.config.header_timeout)
 
     def __repr__(self) -> str:
         return f"Emulator(appid={self.config.appid!r}, devices={len(self.state.devices)})"

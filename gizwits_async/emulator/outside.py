@@ -15,6 +15,7 @@ from .errors import ApiError
 from .routing import Call, Reply, Route
 from .state import State
 from .stats import Stats
+from .ws import PushServer
 
 
 def _body(call: Call) -> dict[str, Any]:
@@ -54,9 +55,10 @@ def _answering(handler: Handler) -> Handler:
 class OutsideControls:
     """The handlers of ``/_emulator/...``."""
 
-    def __init__(self, stats: Stats, state: State) -> None:
+    def __init__(self, stats: Stats, state: State, push: PushServer | None = None) -> None:
         self.stats = stats
         self.state = state
+        self.push = push
 
     def routes(self) -> list[Route]:
         """The routes to add to the emulator's router."""
@@ -66,7 +68,45 @@ class OutsideControls:
             Route("POST", "/_emulator/devices/{did}/report", "", self.report),
             Route("GET", "/_emulator/clock", "", self.read_clock),
             Route("POST", "/_emulator/clock/advance", "", self.advance_clock),
+            Route("GET", "/_emulator/push", "", self.read_push),
+            Route("POST", "/_emulator/push/drop", "", self.drop_sockets),
+            Route("POST", "/_emulator/push/expire", "", self.expire_sessions),
+            Route("POST", "/_emulator/push/refuse", "", self.refuse_sockets),
         ]
+
+    def _push(self) -> PushServer:
+        if self.push is None:
+            raise _Refused(409, "this emulator serves no push endpoint")
+        return self.push
+
+    @_answering
+    def read_push(self, call: Call) -> Reply:
+        """GET /_emulator/push: the push endpoint's counters, open sockets and subscriptions."""
+        push = self._push()
+        stats = push.stats
+        return 200, {"sockets": len(push.sockets), "subscriptions": push.subscriptions,
+                     "sockets_opened": stats.sockets_opened, "refused": stats.refused, "logins": stats.logins,
+                     "login_failures": stats.login_failures, "frames_in": dict(stats.frames_in),
+                     "frames_out": dict(stats.frames_out)}
+
+    @_answering
+    def drop_sockets(self, call: Call) -> Reply:
+        """POST /_emulator/push/drop: close every push socket at once, as a restarting server would."""
+        return 200, {"dropped": self._push().drop()}
+
+    @_answering
+    def expire_sessions(self, call: Call) -> Reply:
+        """POST /_emulator/push/expire: every logged-in socket loses its session (1009, then 1003)."""
+        return 200, {"expired": self._push().expire()}
+
+    @_answering
+    def refuse_sockets(self, call: Call) -> Reply:
+        """POST /_emulator/push/refuse ``{"seconds": n}``: refuse new push sockets for that long."""
+        seconds = _body(call).get("seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= 86400:
+            raise _Refused(400, "seconds must be a number in 0..86400")
+        self._push().refuse(seconds)
+        return 200, {"refused_for": seconds}
 
     def read_stats(self, call: Call) -> Reply:
         """GET /_emulator/stats: the requests by endpoint, the logins and the failed logins."""

@@ -70,7 +70,7 @@ class Call:
         """A non-negative integer query parameter, or 9015."""
         for key, value in parse_qsl(self.query_string.decode("latin-1")):
             if key == name:
-                if not value.isdigit():
+                if not (value.isascii() and value.isdigit() and len(value) <= 18):
                     raise ApiError(9015, f"{name} must be a non-negative integer")
                 return int(value)
         return default
@@ -126,15 +126,6 @@ class Router:
             if found:
                 return methods.get(method), found.groupdict(), True
         return None, {}, False
-
-
-async def read_body(receive: Receive) -> bytes:
-    message = await receive()
-    body: bytes = message.get("body", b"")
-    while message.get("more_body"):
-        message = await receive()
-        body += message.get("body", b"")
-    return body
 
 
 async def send_response(send: Send, status: int, body: bytes, content_type: bytes = JSON) -> None:

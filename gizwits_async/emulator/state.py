@@ -122,6 +122,8 @@ class State:
         self.devices: dict[str, Device] = {}
         self.users: dict[str, User] = {}
         self.tokens: dict[str, Token] = {}
+        self._user_tokens: dict[str, dict[str, Token]] = {}  # uid -> its tokens, oldest first
+        self._next_sweep = 0.0
         self.app_tokens: dict[str, float] = {}
         self.captchas: set[str] = set()
         self.sms_codes: dict[str, tuple[str, float]] = {}  # phone -> (code, expires at)
@@ -168,10 +170,37 @@ class State:
         return user
 
     def issue_token(self, user: User) -> Token:
-        """A fresh token for `user`, valid for the configured lifetime."""
-        token = Token(self._hex(), user.uid, self.clock.now() + self.config.token_ttl)
+        """A fresh token for `user`, valid for the configured lifetime.
+
+        Memory stays bounded: tokens expired for longer than `expired_token_grace` are forgotten, and a user
+        holding `max_tokens_per_user` live tokens loses the oldest one.
+        """
+        now = self.clock.now()
+        self._forget_expired(now)
+        mine = self._user_tokens.setdefault(user.uid, {})
+        live = [value for value, held in mine.items() if held.expire_at > now]
+        for value in live[: max(0, len(live) - self.config.max_tokens_per_user + 1)]:
+            self._forget(value)
+        token = Token(self._hex(), user.uid, now + self.config.token_ttl)
         self.tokens[token.token] = token
+        mine[token.token] = token
         return token
+
+    def _forget_expired(self, now: float) -> None:
+        """Forget the tokens expired for longer than the grace period (all of them at most once a period)."""
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + self.config.expired_token_grace
+        cutoff = now - self.config.expired_token_grace
+        for value in [value for value, token in self.tokens.items() if token.expire_at <= cutoff]:
+            self._forget(value)
+
+    def _forget(self, value: str) -> None:
+        token = self.tokens.pop(value)
+        mine = self._user_tokens[token.uid]
+        del mine[value]
+        if not mine:
+            del self._user_tokens[token.uid]
 
     def user_for_token(self, value: str | None) -> User:
         """The user a token belongs to: 9004 when unknown or revoked, 9006 when expired."""
@@ -595,15 +624,19 @@ class State:
             self._tell(did, "online", online)
 
     def report(self, did: str, attrs: dict[str, Any]) -> dict[str, Any]:
-        """The device reports these values (read-only datapoints too), as if it sent them now; 9025 for a value
-        that is not one of its product's. Returns its attrs."""
+        """The device reports these values (read-only datapoints too), as if it sent them now: its latest data,
+        its history and the push sockets watching it see them. 9025 for a value that is not one of its product's.
+        Returns its attrs."""
         device = self.device(did)
         datapoints = self.products[device.product_key].datapoints
-        for name, value in attrs.items():
-            if name not in datapoints:
-                raise ApiError(9025, f"{name}: no such datapoint")
-            device.attrs[name] = datapoints[name].check(value)
-        device.updated_at = int(self.clock.now())
+        if any(name not in datapoints for name in attrs):
+            raise ApiError(9025, f"{sorted(set(attrs) - set(datapoints))}: no such datapoint")
+        checked = {name: datapoints[name].check(value) for name, value in attrs.items()}
+        now = self.clock.now()
+        device.attrs.update(checked)
+        device.updated_at = int(now)
+        self.history.report(did, checked, now)
+        self._tell(did, "attrs", checked)
         return device.attrs
 
     def set_disabled(self, did: str, disabled: bool) -> None:
@@ -612,10 +645,9 @@ class State:
 
     def revoke_tokens(self, user: str) -> int:
         """Revoke every token of the user (username or uid); their calls then get 9004. Returns how many."""
-        uid = self.user(user).uid
-        dead = [value for value, token in self.tokens.items() if token.uid == uid]
+        dead = list(self._user_tokens.get(self.user(user).uid, ()))
         for value in dead:
-            del self.tokens[value]
+            self._forget(value)
         return len(dead)
 
     def change_password(self, username: str, new_password: str) -> None:

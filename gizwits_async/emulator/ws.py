@@ -109,7 +109,7 @@ class Socket:
         self.received: list[tuple[float, str]] = []
         self.logins = 0
         self.subscribed: set[str] = set()
-        self.outbox: asyncio.Queue[str | int] = asyncio.Queue()
+        self.outbox: asyncio.Queue[str | bytes | int] = asyncio.Queue()
 
     @property
     def logged_in(self) -> bool:
@@ -158,6 +158,14 @@ class PushServer:
     def refuse(self, seconds: float) -> None:
         """Refuse new connections (the upgrade fails) for ``seconds`` from now."""
         self._refuse_until = asyncio.get_running_loop().time() + seconds
+
+    def inject(self, frame: str | bytes, sockets: Iterable[Socket] | None = None) -> int:
+        """Send ``frame`` as it is (text, or a binary frame for bytes) on these sockets (default: all), to see
+        how a client copes with frames it does not expect; returns how many sockets got it."""
+        chosen = list(self.sockets if sockets is None else sockets)
+        for sock in chosen:
+            sock.outbox.put_nowait(frame)
+        return len(chosen)
 
     def burst(self, did: str, count: int) -> int:
         """Push ``count`` notifications of ``did`` at once (its ``counter`` datapoint, when it has one, counting
@@ -220,7 +228,8 @@ class PushServer:
                 return
             if self.faults.frame_delay > 0:
                 await asyncio.sleep(self.faults.frame_delay)
-            await send({"type": "websocket.send", "text": item})
+            await send({"type": "websocket.send", "bytes": item} if isinstance(item, bytes)
+                       else {"type": "websocket.send", "text": item})
 
     def _forget(self, sock: Socket) -> None:
         self.sockets.remove(sock)
@@ -277,6 +286,8 @@ class PushServer:
             self._logged_in(sock, user, data)
 
     def _logged_in(self, sock: Socket, user: User, data: Message) -> None:
+        if sock not in self.sockets:
+            return  # closed while its login was delayed
         self.stats.logins += 1
         sock.logins += 1
         sock.user = user
@@ -453,6 +464,6 @@ def _rest_value(datapoint: Datapoint | None, value: Any) -> Any:
     return value
 
 
-def _discard_pending(queue: asyncio.Queue[str | int]) -> None:
+def _discard_pending(queue: asyncio.Queue[str | bytes | int]) -> None:
     while not queue.empty():
         queue.get_nowait()

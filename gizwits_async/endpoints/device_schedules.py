@@ -78,7 +78,8 @@ class DeviceSchedulesAPI(ProductsAPI):
     async def update_device_schedule(self, did: str, schedule_id: str, **fields: Any) -> None:
         """Change the given fields of a device's schedule (the keywords of `create_device_schedule`).
 
-        The other fields keep their values: the schedule is read first, and sent back whole with the changes.
+        The other fields keep their values: the schedule is read first, and sent back whole with the changes
+        (an `APIError` with code 9030 when the device has no schedule ``schedule_id``).
         """
         changes = task_fields(fields, self._attrs_checker(did=did))
         current = await self._find(self.iter_device_schedules(did), schedule_id)

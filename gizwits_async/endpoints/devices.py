@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..models import BindRequest, BindResult, Device, DeviceData
-from ..validation import check_did, check_page
+from ..validation import check_did, check_flag, check_iterable, check_page
 from ._base import Auth, Call, paginate
 from .products import ProductsAPI
 
@@ -27,10 +27,18 @@ def latest_call(did: str, decode: Callable[[Mapping[str, Any]], dict[str, Any]] 
 
 
 def _bind_request(item: BindRequest | tuple[str, ...]) -> BindRequest:
-    request = item if isinstance(item, BindRequest) else BindRequest(*item)
+    if isinstance(item, BindRequest):
+        request = item
+    elif isinstance(item, tuple) and 2 <= len(item) <= 3:
+        request = BindRequest(*item)
+    else:
+        raise ValidationError(f"each device to bind must be a BindRequest or (did, passcode[, remark]), got "
+                              f"a {type(item).__name__}")
     check_did(request.did)
     if not isinstance(request.passcode, str) or not request.passcode:
         raise ValidationError(f"passcode of {request.did} must be a non-empty string")
+    if not isinstance(request.remark, str):
+        raise ValidationError(f"remark of {request.did} must be a string")
     return request
 
 
@@ -40,7 +48,7 @@ class DevicesAPI(ProductsAPI):
     async def bindings(self, *, limit: int = 20, skip: int = 0, show_disabled: bool = False) -> list[Device]:
         """GET /app/bindings: one page of the devices bound to the user."""
         limit, skip = check_page(limit, skip)
-        query = f"?show_disabled={int(show_disabled)}&limit={limit}&skip={skip}"
+        query = f"?show_disabled={int(check_flag(show_disabled, 'show_disabled'))}&limit={limit}&skip={skip}"
         result: list[Device] = await self._call(
             Call("GET", _BINDINGS + query, Auth.USER, parse=_devices_from_wire))
         self.remember_devices(result)
@@ -56,7 +64,7 @@ class DevicesAPI(ProductsAPI):
 
     async def bind(self, devices: Iterable[BindRequest | tuple[str, ...]]) -> BindResult:
         """POST /app/bindings: bind devices, each a `BindRequest` or a ``(did, passcode[, remark])`` tuple."""
-        entries = [_bind_request(item).to_wire() for item in devices]
+        entries = [_bind_request(item).to_wire() for item in check_iterable(devices, "devices")]
         if not entries:
             raise ValidationError("bind needs at least one device")
         result: BindResult = await self._call(
@@ -65,9 +73,7 @@ class DevicesAPI(ProductsAPI):
 
     async def unbind(self, dids: Iterable[str]) -> BindResult:
         """DELETE /app/bindings: unbind devices by did (DELETE with a JSON body)."""
-        if isinstance(dids, str):
-            raise ValidationError("unbind takes an iterable of dids, not a single string")
-        entries = [{"did": check_did(did)} for did in dids]
+        entries = [{"did": check_did(did)} for did in check_iterable(dids, "dids")]
         if not entries:
             raise ValidationError("unbind needs at least one did")
         result: BindResult = await self._call(

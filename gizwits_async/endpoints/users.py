@@ -9,10 +9,9 @@ import datetime as dt
 import functools
 
 from ..auth import Renewer
-from ..errors import ValidationError
 from ..models import Token, updated_at_from_wire
 from ..retry import Idempotency
-from ..validation import OAUTH_SOURCES, check_text
+from ..validation import OAUTH_SOURCES, check_choice, check_text
 from ._base import Auth, Call, Endpoints
 
 _USERS = "/app/users"
@@ -97,8 +96,7 @@ class UsersAPI(Endpoints):
 
     async def register_oauth(self, src: str, uid: str, token: str) -> Token:
         """POST /app/users: create (or find) the user of a Baidu, Sina or QQ OAuth identity and sign in as it."""
-        if src not in OAUTH_SOURCES:
-            raise ValidationError(f"src must be one of {', '.join(sorted(OAUTH_SOURCES))}, got {src!r}")
+        check_choice(src, OAUTH_SOURCES, "src")
         auth_data = {"src": src, "uid": check_text(uid, "uid"), "token": check_text(token, "token")}
         call = _register_call({"authData": auth_data}, self._shared.lang)
         return await self._sign_in(call, call)

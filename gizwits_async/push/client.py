@@ -132,7 +132,8 @@ class Push:
     async def subscribe(self, devices: Iterable[Device | str]) -> SubscribeResult:
         """Receive the news of ``devices`` (records, or dids looked up in the bindings list); returns after the
         servers answered, with the refused devices in ``failed``. Each accepted device's current state follows
-        as an `AttrsEvent`."""
+        as an `AttrsEvent`. While a socket cannot be opened this waits for it (bound it with `asyncio.timeout`,
+        or use `want`)."""
         targets, failed = await self._place(devices)
         answers = await asyncio.gather(*(connection.subscribe(dids) for connection, dids in targets.items()))
         success = []

@@ -7,8 +7,8 @@ the socket was down). One ping loop per socket, pinging every ``heartbeat`` seco
 received counts as a sign of life; silence longer than the declared interval means the socket is dead.
 After ``s2c_invalid_msg`` 1009/1003 (the server lost the session, the socket is still open) the connection logs in
 again on the same socket; a refused login renews the user token once (through the session's single-flight
-renewal) and tries again. Any other loss: reconnect after a growing, jittered delay (reset once a socket
-proves healthy by answering a ping).
+renewal) and tries again. Any other loss: reconnect after a growing, jittered delay (back to the first, 1-3 s by
+default, once a socket was logged in: refused or failing connections back off, a lost healthy one returns soon).
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ class Connection:
             self.wanted[did] = None
         self.start()
         results: dict[str, GizwitsError | None] = {}
-        pending = list(dids)
+        pending = dict.fromkeys(dids)  # an ordered set: membership tests stay O(1) for large fleets
         while pending:
             await self.ready.wait()
             ws = self._ws
@@ -134,7 +134,7 @@ class Connection:
             answers = await asyncio.gather(*{self._requested[did] for did in pending if did in self._requested})
             for answer in answers:
                 results.update({did: why for did, why in (answer or {}).items() if did in pending})
-            pending = [did for did in pending if did not in results]
+            pending = {did: None for did in pending if did not in results}
         return results
 
     async def send(self, frame: str, wait: float) -> None:
@@ -261,6 +261,7 @@ class Connection:
             await self._login_refused(ws)
             return
         self._logging_in = False
+        self._healthy = True  # the server took the login: a loss from now on is retried within 1-3 s
         self.owner.stats.logins += 1
         self._forget_requests()
         if self.wanted:
@@ -324,7 +325,7 @@ class Connection:
                 await ws.send_str(frames.read_frame(did))
 
     async def _on_pong(self, ws: aiohttp.ClientWebSocketResponse, frame: frames.Frame) -> None:
-        self._healthy = True
+        """The server answered a ping: nothing to do, receiving it already counted as a sign of life."""
 
     async def _on_invalid(self, ws: aiohttp.ClientWebSocketResponse, frame: frames.Frame) -> None:
         code = frames.error_code(frame.data)
@@ -373,12 +374,13 @@ _HANDLERS: dict[str, Handler] = {
 def _subscribe_answer(dids: list[str], data: object) -> dict[str, GizwitsError | None]:
     """Each asked did's outcome from ``subscribe_res`` data; a did the server did not mention is refused."""
     body = data if isinstance(data, dict) else {}
+    asked = set(dids)
     answer: dict[str, GizwitsError | None] = {}
     for entry in body.get("success") or ():
-        if isinstance(entry, dict) and entry.get("did") in dids:
+        if isinstance(entry, dict) and entry.get("did") in asked:
             answer[entry["did"]] = None
     for entry in body.get("failed") or body.get("fail") or ():
-        if isinstance(entry, dict) and entry.get("did") in dids:
+        if isinstance(entry, dict) and entry.get("did") in asked:
             code = frames.error_code(entry)
             answer[entry["did"]] = APIError(str(entry.get("msg") or "subscription refused"), code=code)
     for did in dids:

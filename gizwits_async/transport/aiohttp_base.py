@@ -16,13 +16,46 @@ from yarl import URL
 from ..errors import TransportError
 from .base import Response, Timeout, os_reason
 
-__all__ = ["AiohttpSender"]
+__all__ = ["DEFAULT_MAX_ANSWER", "AiohttpSender", "send_once"]
+
+#: The largest answer read by default (compressed and decompressed): Open API answers are a few KiB.
+DEFAULT_MAX_ANSWER = 4 * 1024 * 1024
+
+
+class _NotResent(aiohttp.ClientError):
+    """A failure of a request on a reused connection that aiohttp would have answered by sending it again."""
+
+
+async def send_once(request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType) -> aiohttp.ClientResponse:
+    """An aiohttp client middleware: every request goes out at most once.
+
+    aiohttp sends an idempotent-method request (PUT and DELETE included) a second time when the reused connection
+    it went out on was closed; the session's retry policy would not know, and an account change could be applied
+    twice. Here the failure is raised as is (wrapped so that aiohttp does not retry it), and the policy decides.
+    """
+    try:
+        return await handler(request)
+    except aiohttp.ClientConnectorError:
+        raise  # the connection never opened: nothing was sent, and aiohttp does not retry it either
+    except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
+        raise _NotResent(str(exc)) from exc
+
+
+def scrubbed(exc: BaseException) -> BaseException:
+    """``exc`` as the cause of a `TransportError`, without what may quote a secret.
+
+    aiohttp's response errors keep the request's headers (the user token among them) in ``request_info``, which
+    their repr shows: such an error is replaced by a plain `ConnectionError` with its status and message.
+    """
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return ConnectionError(f"{type(exc).__name__}: {exc.status}, {exc.message}")
+    return exc
 
 
 class AiohttpSender:
     """Sends requests below ``base_url`` through the `aiohttp.ClientSession` that `_client` returns."""
 
-    def __init__(self, *, base_url: str, timeout: Timeout) -> None:
+    def __init__(self, *, base_url: str, timeout: Timeout, max_answer: int = DEFAULT_MAX_ANSWER) -> None:
         self._base_url = base_url
         base = URL(base_url)
         # A base URL with no path, query or fragment (the common case) takes a path by `with_path`: quoting
@@ -34,8 +67,13 @@ class AiohttpSender:
         # Headers come as the same dict for every request with one token: converted once, not per request.
         self._headers: tuple[dict[str, str] | None, CIMultiDict[str]] = (None, CIMultiDict())
         self.timeout = timeout
-        #: Extra keyword arguments of every `ClientSession.request` (what a subclass needs per request).
-        self._options: dict[str, Any] = {}
+        #: Extra keyword arguments of every `ClientSession.request` (what a subclass needs per request). The Open
+        #: API never redirects: a redirect is answered as the error it is, and no token follows it elsewhere.
+        self._options: dict[str, Any] = {"allow_redirects": False}
+        self.max_answer = max_answer
+        #: One slot per pooled connection when the pool is ours: a request takes one before its timer starts,
+        #: so time spent waiting for a connection is not counted against the request.
+        self._slots: asyncio.Semaphore | None = None
         self._leases = 0
         self._closing = False
 
@@ -62,17 +100,21 @@ class AiohttpSender:
     async def send(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> Response:
         """Send through the aiohttp session; aiohttp and socket errors become `TransportError`."""
         client = self._client()
+        slots = self._slots
+        if slots is not None:
+            await slots.acquire()
         self._leases += 1
+        failure: TransportError
         try:
             # Awaited, not `async with`: read() releases the connection, or closes it if reading fails, so the
             # context manager would only add four coroutines per request.
             answer = await client.request(method, self._url(path), data=body, headers=self._multidict(headers),
                                           **self._options)
-            return Response(answer.status, await answer.read())
+            return Response(answer.status, await self._read(answer, method, path))
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            raise TransportError(f"{method} {path}: {self._not_connected(exc)}", sent=False, cause=exc) from exc
+            failure = TransportError(f"{method} {path}: {self._not_connected(exc)}", sent=False, cause=scrubbed(exc))
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise TransportError(f"{method} {path}: {self._failed(exc)}", sent=True, cause=exc) from exc
+            failure = TransportError(f"{method} {path}: {self._failed(exc)}", sent=True, cause=scrubbed(exc))
         except asyncio.CancelledError:
             # Closing the pool cancels the requests still waiting for a connection; that is no cancellation
             # of the caller's task, so it must not leak out as one.
@@ -82,8 +124,32 @@ class AiohttpSender:
             raise TransportError(f"{method} {path}: the connection pool was closed", sent=False) from None
         finally:
             self._leases -= 1
+            if slots is not None:
+                slots.release()
+        raise failure  # outside the except clause: aiohttp's exception is not kept as the context either
 
-    def _not_connected(self, exc: Exception) -> str:
+    async def _read(self, answer: aiohttp.ClientResponse, method: str, path: str) -> bytes:
+        """The whole answer body, at most ``max_answer`` bytes as sent (compressed) and as decoded."""
+        limit = self.max_answer
+        length = answer.content_length
+        if length is not None and length <= limit and "Content-Encoding" not in answer.headers:
+            return await answer.read()  # bounded by its declared length: the usual case, read in one go
+        if length is None or length <= limit:
+            chunks = []
+            size = 0
+            async for chunk in answer.content.iter_any():
+                size += len(chunk)
+                if size > limit:
+                    break
+                chunks.append(chunk)
+            else:
+                answer.release()
+                return b"".join(chunks)
+        answer.close()
+        raise TransportError(f"{method} {path}: {self.host} answered more than {limit} bytes (max_answer_size)",
+                             sent=True)
+
+    def _not_connected(self, exc: BaseException) -> str:
         if isinstance(exc, aiohttp.ConnectionTimeoutError):
             return f"could not connect to {self.host}: no connection within {self.timeout.connect_or_request} s"
         return f"could not connect to {self.host}: {os_reason(exc)}"

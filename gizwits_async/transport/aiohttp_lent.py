@@ -6,7 +6,7 @@ from __future__ import annotations
 import aiohttp
 
 from ..errors import TransportError
-from .aiohttp_base import AiohttpSender
+from .aiohttp_base import DEFAULT_MAX_ANSWER, AiohttpSender
 from .base import Timeout
 
 __all__ = ["LentAiohttpTransport"]
@@ -18,10 +18,11 @@ class LentAiohttpTransport(AiohttpSender):
     The lent session's connector, proxy, TLS and cookie settings apply as its owner configured them.
     """
 
-    def __init__(self, client: aiohttp.ClientSession, *, base_url: str, timeout: Timeout) -> None:
-        super().__init__(base_url=base_url, timeout=timeout)
+    def __init__(self, client: aiohttp.ClientSession, *, base_url: str, timeout: Timeout,
+                 max_answer: int = DEFAULT_MAX_ANSWER) -> None:
+        super().__init__(base_url=base_url, timeout=timeout, max_answer=max_answer)
         self.client = client
-        self._options = {
+        self._options |= {
             "timeout": aiohttp.ClientTimeout(total=timeout.request, sock_connect=timeout.connect_or_request),
             "raise_for_status": False,
         }

@@ -8,6 +8,7 @@ httpx 0.28's pool scans every connection on every event. Like httpx, it takes it
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import urllib.request
 
@@ -15,7 +16,7 @@ import aiohttp
 from yarl import URL
 
 from ..errors import TransportError, ValidationError
-from .aiohttp_base import AiohttpSender
+from .aiohttp_base import DEFAULT_MAX_ANSWER, AiohttpSender, send_once
 from .base import Timeout
 
 __all__ = ["AiohttpTransport", "Verify", "ssl_setting"]
@@ -58,8 +59,10 @@ class AiohttpTransport(AiohttpSender):
 
     def __init__(
         self, *, base_url: str, timeout: Timeout, pool_size: int, verify: Verify = True, trust_env: bool = True,
+        max_answer: int = DEFAULT_MAX_ANSWER,
     ) -> None:
-        super().__init__(base_url=base_url, timeout=timeout)
+        super().__init__(base_url=base_url, timeout=timeout, max_answer=max_answer)
+        self._slots = asyncio.Semaphore(pool_size)
         self._pool_size = pool_size
         self._ssl = ssl_setting(verify)
         self._trust_env = trust_env
@@ -77,11 +80,11 @@ class AiohttpTransport(AiohttpSender):
         timeout = aiohttp.ClientTimeout(total=self.timeout.request, sock_connect=self.timeout.connect_or_request)
         self._session = aiohttp.ClientSession(
             connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar(), raise_for_status=False,
-            auto_decompress=True,
+            auto_decompress=True, middlewares=(send_once,),
         )
         proxy, auth = env_proxy(URL(self._base_url)) if self._trust_env else (None, None)
         if proxy is not None:
-            self._options = {"proxy": proxy, "proxy_auth": auth}
+            self._options.update(proxy=proxy, proxy_auth=auth)
         return self._session
 
     async def aclose(self) -> None:

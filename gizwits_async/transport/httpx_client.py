@@ -14,8 +14,9 @@ __all__ = ["HttpxTransport"]
 class HttpxTransport:
     """Sends through an `httpx.AsyncClient`; never closes it."""
 
-    def __init__(self, client: httpx.AsyncClient, *, base_url: str, timeout: Timeout) -> None:
+    def __init__(self, client: httpx.AsyncClient, *, base_url: str, timeout: Timeout, max_answer: int) -> None:
         self.client = client
+        self.max_answer = max_answer
         self._base_url = base_url
         self._host = httpx.URL(base_url).netloc.decode("ascii")
         request = timeout.request
@@ -26,8 +27,9 @@ class HttpxTransport:
         """Send through the client; httpx errors become `TransportError`."""
         self._leases += 1
         try:
+            # The Open API never redirects: a redirect is answered as an error, and no token follows it elsewhere.
             answer = await self.client.request(method, self._base_url + path, content=body, headers=headers,
-                                               timeout=self._timeout)
+                                               timeout=self._timeout, follow_redirects=False)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise TransportError(f"{method} {path}: could not connect to {self._host}: {self._reason(exc)}",
                                  sent=False, cause=exc) from exc
@@ -36,6 +38,9 @@ class HttpxTransport:
                                  cause=exc) from exc
         finally:
             self._leases -= 1
+        if len(answer.content) > self.max_answer:
+            raise TransportError(f"{method} {path}: {self._host} answered more than {self.max_answer} bytes "
+                                 "(max_answer_size)", sent=True)
         return Response(answer.status_code, answer.content)
 
     @staticmethod

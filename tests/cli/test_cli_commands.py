@@ -120,7 +120,7 @@ def test_raw(logged_in: Any, emu: Emulator, dids: list[str]) -> None:
 
 
 def test_poll_prints_readings_until_count(logged_in: Any, dids: list[str]) -> None:
-    result = logged_in("--json", "poll", *dids[:2], "--interval", "0.05", "--every", "--count", "4")
+    result = logged_in("--json", "poll", *dids[:2], "--interval", "0.3", "--every", "--count", "4")
     assert result.exit_code == 0, result.output
     readings = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(readings) == 4 and {r["did"] for r in readings} == set(dids[:2])

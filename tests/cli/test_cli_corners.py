@@ -117,7 +117,7 @@ def test_poll_count_ends_when_nothing_changes(logged_in: Any, dids: list[str]) -
 
 
 def test_poll_piped_prints_a_line_per_reading(logged_in: Any, emu: Emulator, dids: list[str]) -> None:
-    result = logged_in("poll", *dids[:2], "--interval", "0.05", "--count", "2")
+    result = logged_in("poll", *dids[:2], "--interval", "1", "--count", "2")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines] == dids[:2]

@@ -46,7 +46,8 @@ def test_only_a_few_blocks_are_fragments() -> None:
 
 @pytest.mark.parametrize(("where", "code"), RUNNABLE, ids=[where for where, _ in RUNNABLE])
 def test_code_block_runs(where: str, code: str, emu_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert README_URL in code or "pytest_plugins" in code or "def test_" in code, "a block that talks to nothing?"
+    talks_to = README_URL in code or ".serve()" in code or "pytest_plugins" in code or "def test_" in code
+    assert talks_to, "a block that talks to nothing?"
     code = code.replace(README_URL, emu_url)
     monkeypatch.chdir(tmp_path)
     if "def test_" in code:

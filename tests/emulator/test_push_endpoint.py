@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import httpx
 import pytest
 import pytest_asyncio
 
@@ -166,3 +167,44 @@ async def test_drifting_devices_are_pushed() -> None:
         await client.recv()
         frame = await client.recv()
         assert frame["cmd"] == "s2c_noti" and set(frame["data"]["attrs"]) == {"temp"}
+
+
+async def test_outside_controls_of_the_push_endpoint(emu: Emulator[FakeClock], connect: Any) -> None:
+    client = await connect()
+    await client.send("login_req", login_data(emu, auto_subscribe=True))
+    await client.recv()
+    base = f"http://127.0.0.1:{emu.state.push_ports[0]}/_emulator/push"
+    async with httpx.AsyncClient() as http:
+        counters = (await http.get(base)).json()
+        assert (counters["sockets"], counters["subscriptions"], counters["logins"]) == (1, 4, 1)
+        assert counters["frames_in"] == {"login_req": 1} and counters["frames_out"] == {"login_res": 1}
+        assert (await http.post(base + "/expire")).json() == {"expired": 1}
+        assert (await client.recv())["data"]["error_code"] == 1009
+        assert (await http.post(base + "/refuse", json={"seconds": 5})).json() == {"refused_for": 5}
+        assert (await http.post(base + "/refuse", json={"seconds": -1})).status_code == 400
+        assert (await http.post(base + "/drop")).json() == {"dropped": 1}
+        assert (await client.ws.receive(timeout=5)).type is aiohttp.WSMsgType.CLOSE
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await connect()
+
+
+async def test_rate_knobs_and_frame_delay(emu: Emulator[FakeClock], connect: Any) -> None:
+    client = await connect()
+    await client.send("login_req", login_data(emu))
+    await client.recv()
+    emu.push.faults.frame_delay = 0.2
+    started = time.monotonic()
+    await client.send("ping")
+    assert await client.recv() == {"cmd": "pong"}
+    assert time.monotonic() - started >= 0.2
+    emu.push.faults.frame_delay = 0
+    emu.push.faults.expire_rate = 1.0  # the next frame loses the session
+    await client.send("ping")
+    assert (await client.recv())["data"]["error_code"] == 1009
+    await client.send("ping")
+    assert (await client.recv())["data"]["error_code"] == 1003  # not logged in: no expiry to roll
+    emu.push.faults.expire_rate = 0
+    emu.push.faults.drop_rate = 1.0  # the next frame closes the socket
+    await client.send("ping")
+    closing = await client.ws.receive(timeout=5)
+    assert closing.type is aiohttp.WSMsgType.CLOSE and client.ws.close_code == 1012

@@ -424,7 +424,7 @@ async def test_poll_latest_stops_with_session_closed_error_when_the_session_clos
     readings: list[str] = []
 
     async def poll() -> None:
-        async with contextlib.aclosing(session.poll_latest(dids[:3], interval=0.05, changes_only=False,
+        async with contextlib.aclosing(session.poll_latest(dids[:3], interval=0.6, changes_only=False,
                                                            on_error=errors.append)) as stream:
             async for data in stream:
                 readings.append(data.did)

@@ -78,6 +78,10 @@ async def test_update_changes_only_the_given_fields_and_delete_stops_it(
     with pytest.raises(gizwits.APIError) as raised:
         await session.delete_device_schedule(dids[0], schedule_id)
     assert raised.value.code == gizwits.ErrorCode.SCHEDULER_NOT_FOUND and raised.value.status == 404
+    with pytest.raises(gizwits.APIError) as raised:
+        await session.update_device_schedule(dids[0], schedule_id, remark="gone")
+    assert raised.value.code == gizwits.ErrorCode.SCHEDULER_NOT_FOUND
+    assert emulator.stats.requests["PS3"] == 1  # only the update before the delete was sent
 
 
 async def test_schedule_of_an_offline_device_records_a_failed_run(

@@ -171,7 +171,7 @@ async def test_poll_latest_yields_all_then_only_changes(
 
 async def test_poll_latest_every_reading_when_changes_only_is_false(session: gizwits.Session, dids: list[str]) -> None:
     seen: list[str] = []
-    async with contextlib.aclosing(session.poll_latest(dids[:2], interval=0.05, changes_only=False)) as readings:
+    async with contextlib.aclosing(session.poll_latest(dids[:2], interval=0.3, changes_only=False)) as readings:
         async for data in readings:
             seen.append(data.did)
             if len(seen) == 6:

@@ -3,7 +3,10 @@ path of bulk control (one request per group, one outcome per input device)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from support import cancel_and_check_nothing_left, wait_until
 
 import gizwits_async as gizwits
 from gizwits_async.emulator import Emulator, FakeClock
@@ -162,3 +165,27 @@ async def test_known_products_check_group_control_and_the_group_path(
                                         groups={group: dids[:2]})
     assert [type(o.error) for o in report.outcomes] == [gizwits.ValidationError] * 2
     assert emulator.stats.requests["G8"] == emulator.stats.requests["C1"] == 0
+
+
+@pytest.mark.parametrize("phase", ["group controls", "device controls"])
+async def test_cancelling_the_group_path_leaves_nothing_running(
+    session: gizwits.Session, dids: list[str], emulator: Emulator[FakeClock], phase: str
+) -> None:
+    groups = await groups_of_four(session, dids)
+    commands = {did: {"switch": True} for did in dids}
+    if phase == "device controls":
+        commands[dids[0]] = {"switch": False}  # group 1 is no longer uniform: its devices go one by one
+
+        def slow_down(outcome: gizwits.Outcome) -> None:  # once the group controls are answered
+            emulator.faults.latency = 0.5
+
+        run = asyncio.create_task(session.control_many(commands, groups=groups, progress=slow_down))
+        await wait_until(lambda: emulator.stats.requests["C1"] > 0)
+        assert emulator.stats.requests["G8"] == 2
+    else:
+        emulator.faults.latency = 0.5
+        run = asyncio.create_task(session.control_many(commands, groups=groups))
+        await wait_until(lambda: emulator.stats.requests["G8"] == 3)
+    await asyncio.sleep(0.05)
+    assert session._transport.connections_in_use > 0
+    await cancel_and_check_nothing_left(run, session, within=0.3)  # the answers take 0.5 s

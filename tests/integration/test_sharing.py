@@ -117,6 +117,8 @@ async def test_role_refusals_carry_their_codes(
         (frank.set_sharing_alias(sent.id, "x"), gizwits.ErrorCode.ONLY_SELF_CAN_MODIFY_ALIAS),
         (session.accept_sharing(sent.id), gizwits.ErrorCode.ONLY_GUEST_CAN_CHECK_QRCODE),  # the owner is no guest
         (session.transfer_ownership(dids[0], frank.token.uid), gizwits.ErrorCode.ONLY_GUEST_CAN_CHECK_QRCODE),  # type: ignore[union-attr]
+        (erin.remove_guest(dids[0], erin.token.uid), gizwits.ErrorCode.ONLY_OWNER_CAN_OPERATE),  # type: ignore[union-attr]
+        (session.remove_guest(dids[0], session.token.uid), gizwits.ErrorCode.OWNER_CANNOT_UNBIND_SELF),  # type: ignore[union-attr]
     ]
     for attempt, code in refusals:
         with pytest.raises(gizwits.PermissionDeniedError) as raised:

@@ -195,3 +195,19 @@ async def test_cancelling_the_user_leaves_nothing(
     assert task.cancelled()
     assert gizwits_tasks() == []
     await wait_until(lambda: emulator.push.sockets == [])
+
+
+async def test_a_healthy_socket_lost_again_and_again_returns_soon_each_time(
+    emulator: Emulator[FakeClock], make_push: object, dids: list[str]
+) -> None:
+    push = await make_push(reconnect_first=0.3, reconnect_cap=30)  # type: ignore[operator]
+    await push.subscribe(dids[:1])
+    loop = asyncio.get_running_loop()
+    for _ in range(4):
+        await next_event(push, connected)
+        dropped_at = loop.time()
+        emulator.push.drop()
+        await wait_until(lambda at=dropped_at: emulator.push.stats.attempts[-1] > at)  # type: ignore[misc]
+        # Back to the first delay (at most 0.3 s) after every login: without the reset the fourth would wait
+        # 0.8-2.4 s.
+        assert emulator.push.stats.attempts[-1] - dropped_at < 0.3 + 0.2

@@ -4,6 +4,7 @@ one socket per (host, port)."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import aiohttp
 import attrs
@@ -202,3 +203,24 @@ async def test_a_known_schema_checks_writes_and_decodes_events(
     await push.write(dids[0], {"mode": 2, "color": b"\x01"})  # an enum index; a short binary is padded
     event = await next_event(push, attrs_of(dids[0], mode="heat"))
     assert isinstance(event, gizwits.AttrsEvent) and event.attrs["color"] == b"\x01\x00\x00"
+
+
+async def test_unexpected_frames_are_survived_and_acks_answered(
+    emulator: Emulator[FakeClock], push: gizwits.Push, dids: list[str]
+) -> None:
+    await push.subscribe(dids[:1])
+    await next_event(push, attrs_of(dids[0]))
+    for frame in ['{"cmd": "future_cmd", "data": {"x": 1}}', '{"cmd": "s2c_noti"}', "not json", b"\x00\x01",
+                  '{"cmd": "s2c_invalid_msg", "data": {"error_code": 1234, "msg": "who knows"}}',
+                  '{"cmd": "subscribe_res", "data": {}}', '{"cmd": "login_res", "data": {"success": true}}']:
+        emulator.push.inject(frame)
+    asking = {"cmd": "s2c_noti", "req_sn": 77, "data": {"did": dids[0], "attrs": {"alarm": True}}}
+    emulator.push.inject(json.dumps(asking))
+    event = await next_event(push, attrs_of(dids[0], alarm=True))
+    assert isinstance(event, gizwits.AttrsEvent)
+    await wait_until(lambda: emulator.push.stats.frames_in["c2s_ack"] == 1)  # the device asked for an ack
+    (sock,) = emulator.push.sockets
+    assert sock.logins == 1 and emulator.push.stats.sockets_opened == 1  # no re-login, no reconnect
+    assert push.stats.relogins == 0 and push.connected
+    await push.write(dids[0], {"brightness": 8})  # the socket still works
+    await next_event(push, attrs_of(dids[0], brightness=8))

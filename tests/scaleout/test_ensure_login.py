@@ -70,6 +70,8 @@ async def test_a_wrong_password_raises_and_bad_input_sends_nothing(
     async with _session(base_url) as session:
         with pytest.raises(gizwits.AuthenticationError):
             await session.ensure_login("demo", "wrong")
+        with pytest.raises(gizwits.TokenError, match="not signed in"):
+            await session.bindings()  # the refused credentials were not kept for renewals
         with pytest.raises(gizwits.ValidationError):
             await session.ensure_login("demo", "")
     assert emulator.stats.logins == 1

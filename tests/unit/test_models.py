@@ -212,22 +212,26 @@ async def test_out_of_range_timestamp_is_an_api_error(
         await session.login("bob", "pw")
 
 
-@pytest.mark.parametrize("body", [b"", b"{}", b"not json at all", b"[1, 2", b"\xff\xfe"])
-async def test_control_does_not_read_the_body(user_session: Session, mock: respx.MockRouter, body: bytes) -> None:
+@pytest.mark.parametrize("body", [b"", b"{}", b" \n", b'{"ok": true}'])
+async def test_control_succeeds_on_an_answer_the_service_sends(
+    user_session: Session, mock: respx.MockRouter, body: bytes
+) -> None:
     route = mock.post("/app/control/d1").respond(200, content=body)
     assert await user_session.control("d1", {"on": True}) is None
     assert await user_session.control_raw("d1", [1]) is None
     assert route.call_count == 2
 
 
-@pytest.mark.parametrize("body", [b"", b"garbage"])
-async def test_calls_without_answer_do_not_read_the_body(
+@pytest.mark.parametrize("body", [b"not json at all", b"[1, 2", b"\xff\xfe", b"<html>portal</html>", b"[]", b"1"])
+async def test_an_answer_the_service_would_not_send_is_an_api_error(
     user_session: Session, mock: respx.MockRouter, body: bytes
 ) -> None:
+    mock.post("/app/control/d1").respond(200, content=body)
     mock.delete("/app/scheduler/s1").respond(200, content=body)
-    mock.post("/app/reset_password").respond(200, content=body)
-    assert await user_session.delete_schedule("s1") is None
-    assert await user_session.reset_password_by_email("bob@bob.com") is None
+    for call in (user_session.control("d1", {"on": True}), user_session.delete_schedule("s1")):
+        with pytest.raises(APIError) as raised:
+            await call
+        assert raised.value.status == 200 and repr(body[:20])[2:-1] in str(raised.value)
 
 
 async def test_malformed_answer_does_not_sign_in(session: Session, mock: respx.MockRouter) -> None:

@@ -204,7 +204,8 @@ def test_encode_attrs_bytes_round_trip(data: bytes) -> None:
 
 
 @given(st.dictionaries(st.text(min_size=1, max_size=8),
-                       st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+                       st.booleans() | st.integers(-(2**63), 2**64 - 1)
+                       | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
                        min_size=1, max_size=5))
 def test_encode_attrs_keeps_plain_values(attrs: dict[str, Any]) -> None:
     assert encode_attrs(attrs) == attrs
