@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar, cast
 import attrs
 
 from .endpoints._base import Call
-from .endpoints.control import control_call
+from .endpoints.control import Attrs, control_call
 from .endpoints.devices import latest_call
 from .endpoints.products import ProductsAPI
 from .errors import GizwitsError, SessionClosedError, UnexpectedError, ValidationError, error_key, is_permanent
@@ -41,8 +41,8 @@ __all__ = ["BulkError", "BulkReport", "FanoutAPI", "Outcome", "Progress"]
 
 logger = logging.getLogger("gizwits_async")
 
-Commands = Mapping[str, Mapping[str, Any]] | Iterable[tuple[str, Mapping[str, Any]]] | AsyncIterable[
-    tuple[str, Mapping[str, Any]]]
+#: ``{did: attrs}``, or an (async) iterable of ``(did, attrs)`` pairs.
+Commands = Mapping[str, Attrs] | Iterable[tuple[str, Attrs]] | AsyncIterable[tuple[str, Attrs]]
 
 
 T = TypeVar("T")

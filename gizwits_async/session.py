@@ -45,7 +45,15 @@ from .shared import Shared
 from .throttling import Pacer, paced_by_both
 from .transport import Response, Timeout, Transport, Verify, make_timeout, make_transport
 from .transport.aiohttp_base import DEFAULT_MAX_ANSWER
-from .validation import check_base_url, check_header_value, check_int, check_number, check_pacer, check_text
+from .validation import (
+    check_base_url,
+    check_choice,
+    check_header_value,
+    check_int,
+    check_number,
+    check_pacer,
+    check_text,
+)
 from .wire import decode, encode_json
 
 if TYPE_CHECKING:
@@ -68,9 +76,7 @@ _UNTIL_REPLACED = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 def _base_url(region: str, base_url: str | None) -> str:
     if base_url is not None:
         return check_base_url(base_url)
-    if region not in REGIONS:
-        raise ValidationError(f"region must be one of {', '.join(REGIONS)}, got {region!r}")
-    return REGIONS[region]
+    return REGIONS[check_choice(region, frozenset(REGIONS), "region")]
 
 
 def _retry_policy(retry: RetryPolicy | int | None) -> RetryPolicy:

@@ -108,7 +108,7 @@ def check_segment(value: Any, name: str) -> str:
 def check_base_url(base_url: Any) -> str:
     """An http(s) URL with a host (http only because it was asked for explicitly: the emulator on loopback)."""
     try:
-        url = URL(check_text(base_url, "base_url"))
+        url = URL(check_header_value(base_url, "base_url"))
     except ValueError:
         url = URL()
     if url.scheme not in ("http", "https") or not url.host:
