@@ -4,11 +4,15 @@ the wall time in seconds. All of them send the same requests (same paths, header
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import httpx
@@ -29,6 +33,16 @@ class Target:
     appid: str = "bench-appid"
     token: str = "bench-token"
     uid: str = "bench-uid"
+    #: The CA bundle that signed an https server's certificate (None: plain HTTP, or the system's CAs).
+    ca: str | None = None
+
+    def ssl_context(self) -> ssl.SSLContext | bool:
+        """What aiohttp's ``ssl`` argument needs to trust the server."""
+        return True if self.ca is None else ssl.create_default_context(cafile=self.ca)
+
+    def ca_pem(self) -> bytes:
+        """The CA bundle's bytes (read before a run's clock starts)."""
+        return Path(self.ca).read_bytes() if self.ca else b""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -37,6 +51,20 @@ class Target:
 
 
 Client = Callable[[Target, str, int, int], Awaitable[float]]
+
+
+@contextlib.contextmanager
+def nginx_target(tls: bool) -> Iterator[Target]:
+    """nginx on loopback (0 ms; ``tls``: https with a certificate of a private CA the clients trust), 1,000 dids."""
+    import servers
+
+    dids = [f"did{i:05d}" for i in range(1000)]
+    if tls:
+        with servers.nginx_https([0]) as (urls, ca):
+            yield Target(urls[0], dids, ca=ca)
+    else:
+        with servers.nginx([0]) as urls:
+            yield Target(urls[0], dids)
 
 
 def _requests(kind: str, dids: list[str], n: int) -> list[tuple[str, str, bytes | None]]:
@@ -67,7 +95,22 @@ async def _session_run(session: gizwits.Session, target: Target, kind: str, n: i
 
 async def session_default(target: Target, kind: str, n: int, concurrency: int) -> float:
     """`Session.control_many` / `latest_many` on the session's own (default) transport."""
-    async with gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency) as session:
+    async with gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency,
+                               verify=target.ca or True, timeout=SLOW_TIMEOUT) as session:
+        return await _session_run(session, target, kind, n, concurrency)
+
+
+async def session_aiohttp(target: Target, kind: str, n: int, concurrency: int) -> float:
+    """`Session.control_many` / `latest_many` on the session's aiohttp pool."""
+    async with gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency,
+                               verify=target.ca or True, timeout=SLOW_TIMEOUT, transport="aiohttp") as session:
+        return await _session_run(session, target, kind, n, concurrency)
+
+
+async def session_fast(target: Target, kind: str, n: int, concurrency: int) -> float:
+    """`Session.control_many` / `latest_many` on the fast transport (httptools on `asyncio.Protocol`)."""
+    async with gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency,
+                               verify=target.ca or True, timeout=SLOW_TIMEOUT, transport="fast") as session:
         return await _session_run(session, target, kind, n, concurrency)
 
 
@@ -81,7 +124,8 @@ BENCH_PRODUCT = gizwits.Product.from_wire({"product_key": "bench-product", "enti
 async def session_checked(target: Target, kind: str, n: int, concurrency: int) -> float:
     """`session_default` with every device's product schema known: control values are checked against it."""
     async with gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency,
-                               products=[BENCH_PRODUCT]) as session:
+                               products=[BENCH_PRODUCT], verify=target.ca or True,
+                               timeout=SLOW_TIMEOUT) as session:
         session.remember_devices(gizwits.Device(did, product_key="bench-product") for did in target.dids)
         return await _session_run(session, target, kind, n, concurrency)
 
@@ -111,7 +155,7 @@ async def raw_aiohttp(target: Target, kind: str, n: int, concurrency: int) -> fl
     """The ceiling: aiohttp with ``concurrency`` workers, requests prebuilt, bodies read and JSON-decoded."""
     requests = _requests(kind, target.dids, n)
     base_url, headers = target.url, target.headers
-    connector = aiohttp.TCPConnector(limit=concurrency)
+    connector = aiohttp.TCPConnector(limit=concurrency, ssl=target.ssl_context())
     async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as http:
         position = iter(requests)
 
@@ -125,6 +169,87 @@ async def raw_aiohttp(target: Target, kind: str, n: int, concurrency: int) -> fl
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return time.perf_counter() - started
+
+
+async def raw_pyreqwest(target: Target, kind: str, n: int, concurrency: int) -> float:
+    """pyreqwest (Rust: reqwest/hyper on a tokio thread) with ``concurrency`` workers, like `raw_aiohttp`."""
+    from pyreqwest.client import ClientBuilder
+
+    requests = _requests(kind, target.dids, n)
+    builder = ClientBuilder().max_connections(concurrency).default_headers(target.headers)
+    if target.ca is not None:
+        builder = builder.add_root_certificate_pem(target.ca_pem())
+    async with builder.build() as client:
+        position = iter(requests)
+        base_url = target.url
+
+        async def worker() -> None:
+            for method, path, body in position:
+                request = client.request(method, base_url + path)
+                if body is not None:
+                    request = request.body_bytes(body)
+                answer = await request.build().send()
+                if answer.status != 200:
+                    raise RuntimeError(f"HTTP {answer.status}")
+                json.loads(bytes(await answer.bytes()))
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - started
+
+
+async def floor(target: Target, kind: str, n: int, concurrency: int) -> float:
+    """The floor: one keep-alive connection per worker on `asyncio.Protocol`, answers parsed by httptools, no
+    pool, no timeouts, no checks beyond the status; bodies JSON-decoded like the others."""
+    import httptools
+
+    requests = _requests(kind, target.dids, n)
+    url = urlsplit(target.url)
+    host, port = url.hostname or "", url.port or 80
+    head = "".join(f"{name}: {value}\r\n" for name, value in target.headers.items())
+    block = f"Host: {url.netloc}\r\n{head}".encode()
+    context = None if url.scheme == "http" else ssl.create_default_context(cafile=target.ca)
+
+    class Connection(asyncio.Protocol):
+        def __init__(self) -> None:
+            self.parser = httptools.HttpResponseParser(self)
+            self.chunks: list[bytes] = []
+            self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport
+
+        def data_received(self, data: bytes) -> None:
+            self.parser.feed_data(data)
+
+        def on_body(self, body: bytes) -> None:
+            self.chunks.append(body)
+
+        def on_message_complete(self) -> None:
+            self.done.set_result(None)
+
+        async def send(self, method: str, path: str, body: bytes | None) -> bytes:
+            self.chunks, self.done = [], asyncio.get_running_loop().create_future()
+            line = f"{method} {path} HTTP/1.1\r\n".encode()
+            length = b"\r\n" if body is None else b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+            self.transport.write(line + block + length)  # type: ignore[attr-defined]
+            await self.done
+            if self.parser.get_status_code() != 200:
+                raise RuntimeError(f"HTTP {self.parser.get_status_code()}")
+            return b"".join(self.chunks)
+
+    position = iter(requests)
+
+    async def worker() -> None:
+        _, connection = await asyncio.get_running_loop().create_connection(
+            Connection, host, port, ssl=context, server_hostname=host if context else None)
+        for method, path, body in position:
+            json.loads(await connection.send(method, path, body))
+        connection.transport.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started
 
 
 async def _gather_semaphore(client: Any, target: Target, kind: str, n: int, concurrency: int) -> float:
@@ -179,9 +304,12 @@ async def sync_sequential(target: Target, kind: str, n: int, concurrency: int) -
 
 CLIENTS: dict[str, Client] = {
     "Session (default transport)": session_default,
+    "Session (fast transport)": session_fast,
     "Session on httpx + httpx-aiohttp": session_httpx_aiohttp,
     "Session on plain httpx": session_httpx,
     "raw aiohttp (ceiling)": raw_aiohttp,
+    "raw pyreqwest": raw_pyreqwest,
+    "floor (asyncio.Protocol + httptools)": floor,
     "raw httpx, gather + semaphore": raw_httpx,
     "raw httpx2, gather + semaphore": raw_httpx2,
     "sequential sync client": sync_sequential,

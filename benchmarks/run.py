@@ -40,6 +40,8 @@ DIDS = [f"bench{i:017d}" for i in range(1000)]
 SLOW = {"raw httpx, gather + semaphore": 1000, "Session on plain httpx": 1000, "raw httpx2, gather + semaphore": 2000,
         "sequential sync client": 200}
 CEILING, OURS = "raw aiohttp (ceiling)", "Session (default transport)"
+#: The section of RESULTS.md written from instructions.py and transports.py, kept when this script rewrites it.
+TRANSPORTS = "## Transports compared"
 
 
 def measure(name: str, target: clients.Target, kind: str, n: int, concurrency: int) -> float:
@@ -219,7 +221,9 @@ def main() -> None:
     storm(lines)
     lines += ["", group_control.SECTION, ""]
     group_control_run(args.quick, lines)
-    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
+    results = HERE / "RESULTS.md"
+    kept = results.read_text().partition(TRANSPORTS)[1:] if results.exists() else ("", "")
+    results.write_text("\n".join(lines) + "\n" + ("\n" + "".join(kept) if kept[0] else ""))
     previous = json.loads(plots.RESULTS_JSON.read_text()) if plots.RESULTS_JSON.exists() else {}
     data.update({key: previous[key] for key in previous.keys() - data.keys()})  # figures other scripts measured
     plots.RESULTS_JSON.write_text(json.dumps(data, indent=1) + "\n")

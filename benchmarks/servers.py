@@ -46,12 +46,13 @@ def nginx_version() -> str:
     return (done.stderr or done.stdout).strip().removeprefix("nginx version: ")
 
 
-def _server_block(port: int, latency_ms: int) -> str:
+def _server_block(port: int, latency_ms: int, tls: str) -> str:
     sleep = f"echo_sleep {latency_ms / 1000:.3f};" if latency_ms else ""
     body = LATEST_BODY.replace("'", "\\'")
     return f"""
     server {{
-        listen 127.0.0.1:{port} backlog=4096;
+        listen 127.0.0.1:{port}{" ssl" if tls else ""} backlog=4096;
+        {tls}
         keepalive_requests 1000000;
         default_type application/json;
         location /app/control/ {{ {sleep} echo '{{}}'; }}
@@ -59,11 +60,44 @@ def _server_block(port: int, latency_ms: int) -> str:
     }}"""
 
 
+def certificates(directory: str) -> tuple[str, str, str]:
+    """A private CA and a certificate it signs for 127.0.0.1 (RSA 2048, like most public sites):
+    (CA bundle, certificate, key) paths in ``directory``."""
+    ca, ca_key, cert, key, csr = (str(Path(directory, name)) for name in
+                                  ("ca.pem", "ca.key", "server.pem", "server.key", "server.csr"))
+    ext = Path(directory, "san.ext")
+    ext.write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+    for command in (
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2", "-subj",
+         "/CN=gizwits-bench-ca", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=keyCertSign"],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"],
+        ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert, "-days", "2",
+         "-extfile", str(ext)],
+    ):
+        subprocess.run(["openssl", *command], check=True, capture_output=True)
+    return ca, cert, key
+
+
 @contextlib.contextmanager
 def nginx(latencies_ms: list[int], workers: int = 1) -> Iterator[dict[int, str]]:
     """Serve on one port per latency; yields ``{latency_ms: base_url}``."""
+    with _nginx(latencies_ms, workers, tls=False) as (urls, _):
+        yield urls
+
+
+@contextlib.contextmanager
+def nginx_https(latencies_ms: list[int], workers: int = 1) -> Iterator[tuple[dict[int, str], str]]:
+    """`nginx` over TLS with a certificate of a private CA; yields ``({latency_ms: base_url}, CA bundle path)``."""
+    with _nginx(latencies_ms, workers, tls=True) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def _nginx(latencies_ms: list[int], workers: int, tls: bool) -> Iterator[tuple[dict[int, str], str]]:
     ports = {latency: free_port() for latency in latencies_ms}
     with tempfile.TemporaryDirectory(prefix="gizwits-bench-nginx-") as tmp:
+        ca, cert, key = certificates(tmp) if tls else ("", "", "")
+        tls_lines = f"ssl_certificate {cert}; ssl_certificate_key {key}; ssl_protocols TLSv1.2 TLSv1.3;" if tls else ""
         conf = Path(tmp, "nginx.conf")
         conf.write_text(f"""
 load_module {ECHO_MODULE};
@@ -80,7 +114,7 @@ http {{
     fastcgi_temp_path {tmp};
     uwsgi_temp_path {tmp};
     scgi_temp_path {tmp};
-    {"".join(_server_block(port, latency) for latency, port in ports.items())}
+    {"".join(_server_block(port, latency, tls_lines) for latency, port in ports.items())}
 }}
 """)
         proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", tmp], stdout=subprocess.DEVNULL,
@@ -88,7 +122,8 @@ http {{
         try:
             for port in ports.values():
                 wait_port(port)
-            yield {latency: f"http://127.0.0.1:{port}" for latency, port in ports.items()}
+            scheme = "https" if tls else "http"
+            yield {latency: f"{scheme}://127.0.0.1:{port}" for latency, port in ports.items()}, ca
         finally:
             proc.terminate()
             proc.wait(timeout=10)

@@ -9,6 +9,7 @@ sessions that are all closed at teardown. Retry policies are fast so that no tes
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,8 +20,18 @@ from support import FAST_RETRY, MakeSession
 
 import gizwits_async as gizwits
 from gizwits_async.emulator import Emulator, EmulatorConfig, FakeClock
+from gizwits_async.transport import choice
 
 pytest_plugins = ["gizwits_async.emulator.pytest_plugin", "redis_server"]
+
+
+@pytest.fixture(autouse=True)
+def session_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``GIZWITS_TEST_TRANSPORT=fast pytest``: every session the suite opens without a client or a transport
+    name sends through the fast transport instead of the aiohttp pool."""
+    name = os.environ.get("GIZWITS_TEST_TRANSPORT")
+    if name:
+        monkeypatch.setattr(choice, "DEFAULT_TRANSPORT", name)
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ The session hands a transport a method, a path (below the session's base URL), h
 back the status and the body bytes, or a `TransportError` that says whether the request may have reached the
 server and names the host and the reason. Errors, retries and tokens are handled above this line, once,
 whichever transport sends. One module per transport: `aiohttp_pool` (the default, the session's own pool),
-`aiohttp_lent` (a lent `aiohttp.ClientSession`), `httpx_client` (a lent `httpx.AsyncClient`, imported only
+`aiohttp_lent` (a lent `aiohttp.ClientSession`), `fast` (HTTP/1.1 on asyncio with httptools, imported only
+when chosen), `httpx_client` (a lent `httpx.AsyncClient`, imported only
 then, so that ``import gizwits_async`` does not load httpx).
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 from .aiohttp_lent import LentAiohttpTransport
 from .aiohttp_pool import AiohttpTransport, Verify
 from .base import Response, Timeout, Transport, make_timeout
-from .choice import make_transport
+from .choice import TransportName, make_transport
 
 __all__ = [
     "AiohttpTransport",
@@ -21,6 +22,7 @@ __all__ = [
     "Response",
     "Timeout",
     "Transport",
+    "TransportName",
     "Verify",
     "make_timeout",
     "make_transport",

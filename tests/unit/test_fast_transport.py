@@ -1,0 +1,343 @@
+"""The fast transport against a scripted HTTP/1.1 server on loopback: each rule of the protocol it relies on,
+what it refuses, its limits, its pool and its errors. The server reads each request whole and answers with the
+bytes the test scripted for it, counting the connections it accepted."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import ssl
+import zlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+import gizwits_async as gizwits
+from gizwits_async.transport import Timeout
+from gizwits_async.transport.fast import FastTransport, decode_body
+
+CERT = Path(__file__).parent.parent / "faults" / "untrusted-cert.pem"
+KEY = CERT.with_name("untrusted-key.pem")
+HEADERS = {"X-Gizwits-Application-Id": "app", "Content-Type": "application/json"}
+
+Script = Callable[[int, bytes], bytes | None]  # (connection number, request) -> answer bytes, None: hang up
+
+
+def ok(body: bytes, *extra: str) -> bytes:
+    head = "".join(f"{line}\r\n" for line in extra)
+    return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n%s" % (len(body), head.encode(), body)
+
+
+class Server:
+    """A loopback server answering each request with ``script(connection number, request)``."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.connections = 0
+        self.open = 0
+        self.most_open = 0
+        self.requests: list[bytes] = []
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        number = self.connections
+        self.open += 1
+        self.most_open = max(self.most_open, self.open)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)
+                request = head + await reader.readexactly(length)
+                self.requests.append(request)
+                answer = self.script(number, request)
+                if answer is None:
+                    break
+                writer.write(answer)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            self.open -= 1
+            writer.close()
+
+
+@contextlib.asynccontextmanager
+async def serving(script: Script, *, tls: bool = False, pool_size: int = 4, request_timeout: float = 5.0,
+                  max_answer: int = 1024) -> AsyncIterator[tuple[Server, FastTransport]]:
+    server = Server(script)
+    context = None
+    if tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(CERT, KEY)
+    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=context)
+    port = listener.sockets[0].getsockname()[1]
+    scheme = "https" if tls else "http"
+    transport = FastTransport(base_url=f"{scheme}://127.0.0.1:{port}", timeout=Timeout(request=request_timeout),
+                              pool_size=pool_size, verify=str(CERT) if tls else True, max_answer=max_answer)
+    try:
+        yield server, transport
+    finally:
+        await transport.aclose()
+        listener.close()
+
+
+async def get(transport: FastTransport, path: str = "/app/x") -> gizwits.transport.Response:
+    return await transport.send("GET", path, HEADERS, None)
+
+
+async def test_a_content_length_answer_is_read_whole_and_the_connection_kept() -> None:
+    async with serving(lambda _n, _r: ok(b'{"a": 1}')) as (server, transport):
+        assert await get(transport) == (200, b'{"a": 1}')
+        assert await transport.send("POST", "/app/control/d", HEADERS, b'{"attrs": {}}') == (200, b'{"a": 1}')
+        assert server.connections == 1
+        assert server.requests[1].endswith(b"Content-Length: 13\r\n\r\n{\"attrs\": {}}")
+        assert b"Host: 127.0.0.1:" in server.requests[0] and b"X-Gizwits-Application-Id: app" in server.requests[0]
+
+
+async def test_a_chunked_answer_is_joined() -> None:
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n5\r\n\": 1}\r\n0\r\n\r\n"
+    async with serving(lambda _n, _r: chunked) as (server, transport):
+        assert await get(transport) == (200, b'{"a": 1}')
+        assert await get(transport) == (200, b'{"a": 1}')
+        assert server.connections == 1
+
+
+async def test_connection_close_is_honoured() -> None:
+    async with serving(lambda _n, _r: ok(b"{}", "Connection: close")) as (server, transport):
+        assert await get(transport) == (200, b"{}")
+        assert await get(transport) == (200, b"{}")
+        assert server.connections == 2
+
+
+async def test_a_body_without_length_ends_when_the_server_closes() -> None:
+    async def answer_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b'HTTP/1.1 200 OK\r\n\r\n{"a": 1}')
+        await writer.drain()
+        writer.close()
+
+    listener = await asyncio.start_server(answer_then_close, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    transport = FastTransport(base_url=f"http://127.0.0.1:{port}", timeout=Timeout(request=5), pool_size=2)
+    try:
+        assert await get(transport) == (200, b'{"a": 1}')
+        assert await get(transport) == (200, b'{"a": 1}')  # on a new connection: the first ended with its body
+    finally:
+        await transport.aclose()
+        listener.close()
+
+
+async def test_a_connection_the_server_closed_while_idle_is_replaced() -> None:
+    answers = {1: ok(b"first", "Connection: keep-alive")}
+
+    def script(number: int, _r: bytes) -> bytes | None:
+        return answers.get(number, ok(b"second"))
+
+    async with serving(script) as (server, transport):
+        assert await get(transport) == (200, b"first")
+        server.script = lambda number, _r: None if number == 1 else ok(b"second")
+        # The server drops connection 1 while it is idle (it would answer None to the next request on it).
+        await _wait_until(lambda: server.open == 1)
+        for task in [t for t in asyncio.all_tasks() if "handle" in repr(t.get_coro())]:
+            task.cancel()
+        await _wait_until(lambda: server.open == 0)
+        assert await get(transport) == (200, b"second")
+        assert server.connections == 2
+
+
+async def _wait_until(condition: Callable[[], bool]) -> None:
+    for _ in range(200):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition never met")
+
+
+async def test_cancelling_a_half_read_answer_discards_its_connection() -> None:
+    half = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhalf"
+
+    def script(number: int, _r: bytes) -> bytes:
+        return half if number == 1 else ok(b"whole")
+
+    async with serving(script) as (server, transport):
+        task = asyncio.ensure_future(get(transport))
+        await _wait_until(lambda: len(server.requests) == 1)
+        await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert transport.connections_in_use == 0
+        # The rest of the first answer must never be read as the next answer: a new connection serves it.
+        assert await get(transport) == (200, b"whole")
+        assert server.connections == 2
+
+
+async def test_interim_1xx_answers_are_skipped() -> None:
+    interim = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+    async with serving(lambda _n, _r: interim + ok(b"final")) as (server, transport):
+        assert await get(transport) == (200, b"final")
+        assert await get(transport) == (200, b"final")
+        assert server.connections == 1
+
+
+async def test_a_protocol_switch_is_refused() -> None:
+    switch = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+    async with serving(lambda _n, _r: switch) as (_server, transport):
+        with pytest.raises(gizwits.TransportError, match="switched protocols") as caught:
+            await get(transport)
+        assert caught.value.sent
+
+
+async def test_redirects_are_handed_back_not_followed_and_cookies_never_sent() -> None:
+    redirect = b"HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nSet-Cookie: s=1\r\nContent-Length: 0\r\n\r\n"
+    async with serving(lambda _n, _r: redirect) as (server, transport):
+        assert await get(transport) == (302, b"")
+        assert await get(transport) == (302, b"")
+        assert len(server.requests) == 2 and all(b"/app/x " in request for request in server.requests)
+        assert not any(b"cookie" in request.lower() for request in server.requests)
+
+
+async def test_a_malformed_answer_is_a_transport_error() -> None:
+    async with serving(lambda _n, _r: b"HTTP/1.1 abc nonsense\r\n\r\n") as (_server, transport):
+        with pytest.raises(gizwits.TransportError, match="malformed HTTP answer"):
+            await get(transport)
+
+
+@pytest.mark.parametrize(("encoding", "pack"), [("gzip", gzip.compress), ("deflate", zlib.compress)])
+async def test_compressed_answers_are_decoded(encoding: str, pack: Callable[[bytes], bytes]) -> None:
+    body = b'{"attr": ' + b"1" * 500 + b"}"
+    async with serving(lambda _n, _r: ok(pack(body), f"Content-Encoding: {encoding}")) as (server, transport):
+        assert await get(transport) == (200, body)
+        assert b"Accept-Encoding: gzip, deflate" in server.requests[0]
+
+
+async def test_answers_larger_than_the_limit_are_refused_compressed_or_not() -> None:
+    bomb = gzip.compress(b"0" * 100_000)  # ~100 bytes on the wire
+    answers = [ok(b"x" * 2000), ok(bomb, "Content-Encoding: gzip")]
+    async with serving(lambda _n, _r: answers.pop(0)) as (_server, transport):
+        with pytest.raises(gizwits.TransportError, match=r"answered more than 1024 bytes \(max_answer_size\)"):
+            await get(transport)
+        with pytest.raises(gizwits.TransportError, match="answered more than 1024 bytes once decoded"):
+            await get(transport)
+
+
+@pytest.mark.parametrize(("body", "encoding", "error"), [
+    (b"plain", b"br", "unsupported Content-Encoding 'br'"),
+    (b"not gzip", b"gzip", "does not decode"),
+    (gzip.compress(b"x" * 100)[:-12], b"gzip", "truncated"),
+])
+def test_decode_body_refuses_what_it_cannot_decode(body: bytes, encoding: bytes, error: str) -> None:
+    with pytest.raises(Exception, match=error):
+        decode_body(body, encoding, 1024)
+
+
+async def test_a_slow_answer_times_out_and_its_connection_is_dropped() -> None:
+    answers = [b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nslow", ok(b"fast")]
+    async with serving(lambda _n, _r: answers.pop(0), request_timeout=0.1) as (server, transport):
+        with pytest.raises(gizwits.TransportError, match=r"no complete answer within 0.1 s \(timed out\)") as caught:
+            await get(transport)
+        assert caught.value.sent
+        assert await get(transport) == (200, b"fast")
+        assert server.connections == 2
+
+
+async def test_a_refused_connection_was_not_sent() -> None:
+    listener = await asyncio.start_server(lambda _r, _w: None, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    listener.close()
+    await listener.wait_closed()
+    transport = FastTransport(base_url=f"http://127.0.0.1:{port}", timeout=Timeout(request=5), pool_size=2)
+    with pytest.raises(gizwits.TransportError, match=f"could not connect to 127.0.0.1:{port}") as caught:
+        await get(transport)
+    assert not caught.value.sent
+    assert transport.connections_in_use == 0
+    await transport.aclose()
+
+
+async def test_the_pool_never_opens_more_than_its_size_and_reuses_connections() -> None:
+    async with serving(lambda _n, _r: ok(b"{}"), pool_size=3) as (server, transport):
+        answers = await asyncio.gather(*(get(transport) for _ in range(50)))
+        assert answers == [(200, b"{}")] * 50
+        assert server.most_open <= 3 and server.connections <= 3
+        assert transport.connections_in_use == 0
+
+
+async def test_closing_the_pool_ends_requests_in_flight_and_waiting() -> None:
+    async with serving(lambda _n, _r: b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", pool_size=1) as (
+            _server, transport):
+        in_flight = asyncio.ensure_future(get(transport))
+        waiting = asyncio.ensure_future(get(transport))
+        await asyncio.sleep(0.05)
+        await transport.aclose()
+        with pytest.raises(gizwits.TransportError, match="pool was closed") as ended:
+            await in_flight
+        assert ended.value.sent
+        with pytest.raises(gizwits.TransportError, match="pool is closed") as refused:
+            await waiting
+        assert not refused.value.sent
+        assert transport.closed and transport.connections_in_use == 0
+
+
+async def test_paths_go_out_percent_encoded() -> None:
+    async with serving(lambda _n, _r: ok(b"{}")) as (server, transport):
+        await get(transport, "/app/control/设备 1\r\nX-Evil: 1?limit=5&skip=0")
+        await get(transport, "/app/control/%E8%AE%BE")
+    assert [request.split(b"\r\n", 1)[0] for request in server.requests] == [
+        b"GET /app/control/%E8%AE%BE%E5%A4%87%201%0D%0AX-Evil:%201?limit=5&skip=0 HTTP/1.1",
+        b"GET /app/control/%E8%AE%BE HTTP/1.1",
+    ]
+
+
+@pytest.mark.parametrize(("path", "headers"), [
+    ("app/x", HEADERS),
+    ("/app/x", {"X-Token": "a\r\nX-Evil: 1"}),
+    ("/app/x", {"Bad:Name": "v"}),
+])
+async def test_nothing_that_could_write_its_own_header_leaves(path: str, headers: dict[str, str]) -> None:
+    async with serving(lambda _n, _r: ok(b"{}")) as (server, transport):
+        with pytest.raises(gizwits.ValidationError):
+            await transport.send("GET", path, headers, None)
+        assert server.requests == []
+
+
+async def test_tls_with_a_custom_ca_is_verified() -> None:
+    async with serving(lambda _n, _r: ok(b"{}"), tls=True) as (server, transport):
+        assert await get(transport) == (200, b"{}")
+        assert await get(transport) == (200, b"{}")
+        assert server.connections == 1
+
+
+async def test_an_untrusted_certificate_is_refused_by_default() -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(CERT, KEY)
+    listener = await asyncio.start_server(lambda _r, w: w.close(), "127.0.0.1", 0, ssl=context)
+    port = listener.sockets[0].getsockname()[1]
+    transport = FastTransport(base_url=f"https://127.0.0.1:{port}", timeout=Timeout(request=5), pool_size=1)
+    try:
+        with pytest.raises(gizwits.TransportError, match="certificate verify failed") as caught:
+            await get(transport)
+        assert not caught.value.sent
+    finally:
+        await transport.aclose()
+        listener.close()
+
+
+def test_the_session_names_its_transport() -> None:
+    from gizwits_async.transport.fast import FastTransport as Fast
+
+    assert isinstance(gizwits.Session("a", base_url="http://127.0.0.1:1", transport="fast")._transport, Fast)
+    with pytest.raises(gizwits.ValidationError, match="transport must be"):
+        gizwits.Session("a", base_url="http://127.0.0.1:1", transport="curl")  # type: ignore[arg-type]
+
+
+def test_an_environment_proxy_sends_the_fast_choice_through_aiohttp(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    session = gizwits.Session("a", base_url="https://api.example.invalid", transport="fast")
+    assert isinstance(session._transport, gizwits.transport.AiohttpTransport)
+    direct = gizwits.Session("a", base_url="https://api.example.invalid", transport="fast", trust_env=False)
+    assert isinstance(direct._transport, FastTransport)
