@@ -9,6 +9,7 @@
 
 from .auth import LockingTokenStore, MemoryTokenStore, TokenStore
 from .automation_models import DeviceSchedule, Group, GroupChange, Scene, SceneStatus, SceneTask
+from .clock import Clock
 from .errors import (
     APIError,
     AttrInvalidError,
@@ -30,9 +31,9 @@ from .errors import (
     ValidationError,
 )
 from .fanout import BulkError, BulkReport, Outcome, Progress
-from .log import configure_from_env as _configure_logging_from_env
 from .models import (
     AppToken,
+    AttrValue,
     BindRequest,
     BindResult,
     Captcha,
@@ -73,6 +74,7 @@ __all__ = [
     "APIError",
     "AppToken",
     "AttrInvalidError",
+    "AttrValue",
     "AttrsEvent",
     "AuthenticationError",
     "BindRequest",
@@ -81,6 +83,7 @@ __all__ = [
     "BulkError",
     "BulkReport",
     "Captcha",
+    "Clock",
     "ConnectionEvent",
     "Datapoint",
     "Device",
@@ -139,4 +142,3 @@ __all__ = [
     "__version__",
 ]
 
-_configure_logging_from_env()

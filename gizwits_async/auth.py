@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, runtime_checkable
 
+from .clock import SYSTEM_CLOCK, Clock
 from .errors import AuthenticationError, GizwitsError, TokenError
 from .models import AppToken, Token
 
@@ -68,13 +68,13 @@ def renew_margin(lifetime: float) -> float:
     return min(MAX_RENEW_MARGIN, max(lifetime, 0.0) * RENEW_MARGIN_SHARE)
 
 
-def renew_at(token: Token | AppToken) -> float:
-    """The wall-clock time at which ``token``, received now, should be renewed.
+def renew_at(token: Token | AppToken, now: float) -> float:
+    """The wall-clock time at which ``token``, received at ``now``, should be renewed.
 
     A token already dead by our clock is used as is (never: inf): the server, not a skewed clock, decides.
     """
-    lifetime = token.expires_in()
-    return time.time() + lifetime - renew_margin(lifetime) if lifetime > 0 else float("inf")
+    lifetime = token.expire_at.timestamp() - now
+    return now + lifetime - renew_margin(lifetime) if lifetime > 0 else float("inf")
 
 
 Renewer = Callable[[], Awaitable[Token]]
@@ -93,8 +93,9 @@ class TokenManager:
     account is never hammered; an explicit login (`signed_in`, `ensure`) lifts the block.
     """
 
-    def __init__(self, store: TokenStore, *, login_backoff: float) -> None:
+    def __init__(self, store: TokenStore, *, login_backoff: float, clock: Clock = SYSTEM_CLOCK) -> None:
         self.store = store
+        self._clock = clock
         self.login_backoff = login_backoff
         self.token: Token | None = None
         self._renewer: Renewer | None = None
@@ -117,7 +118,7 @@ class TokenManager:
         """Use ``token`` from now on (the way to renew it stays as it is)."""
         self.token = token
         if token is not None:
-            self._renew_at = renew_at(token)
+            self._renew_at = renew_at(token, self._clock.time())
 
     def remember(self, renewer: Renewer | None, login_name: str | None = None) -> None:
         """Renew with ``renewer`` from now on; ``login_name`` is the username when it is a password login."""
@@ -169,14 +170,15 @@ class TokenManager:
     def usable(self) -> Token | None:
         """The token if it can be sent as it is (no renewal due, or no way to renew), else None."""
         token = self.token
-        if token is not None and (time.time() < self._renew_at or self._renewer is None):
+        if token is not None and (self._clock.time() < self._renew_at or self._renewer is None):
             return token
         return None
 
     def _fresh(self) -> Token | None:
         """The token when no renewal is due and our clock does not call it expired (no request that must fail)."""
         token = self.token
-        if token is not None and time.time() < self._renew_at and token.expires_in() > 0:
+        now = self._clock.time()
+        if token is not None and now < self._renew_at and token.expire_at.timestamp() > now:
             return token
         return None
 
@@ -198,7 +200,7 @@ class TokenManager:
         if renewer is None:
             raise TokenError("not signed in: call login() (or another sign-in method) first")
         # A shared error is raised afresh (no traceback), or its traceback would grow with every caller.
-        if self._block_error is not None and time.monotonic() < self._blocked_until:
+        if self._block_error is not None and self._clock.monotonic() < self._blocked_until:
             raise self._block_error.with_traceback(None)
         if self._failure is not None and self._finished != finished:
             raise self._failure.with_traceback(None)  # the renewal this caller waited on failed
@@ -220,7 +222,7 @@ class TokenManager:
             return await self._sign_in_again(renewer)
         async with self.store.lock():
             stored = await self.store.load()
-            if stored is not None and stored != stale and stored.expires_in() > 0:
+            if stored is not None and stored != stale and stored.expire_at.timestamp() > self._clock.time():
                 self.adopted += 1
                 self.adopt(stored)
                 return stored
@@ -231,7 +233,7 @@ class TokenManager:
         try:
             token = await renewer()
         except AuthenticationError as exc:  # a rejected password: do not try again for a while
-            self._blocked_until = time.monotonic() + self.login_backoff
+            self._blocked_until = self._clock.monotonic() + self.login_backoff
             self._block_error = exc
             raise
         self.adopt(token)
@@ -245,14 +247,15 @@ class TokenManager:
 class AppTokenCache:
     """The application token (POST /app/request_token), fetched once for all callers and kept until close to expiry."""
 
-    def __init__(self, fetch: Callable[[], Awaitable[AppToken]]) -> None:
+    def __init__(self, fetch: Callable[[], Awaitable[AppToken]], *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._fetch = fetch
+        self._clock = clock
         self.token: AppToken | None = None
         self._renew_at = 0.0
         self._lock = asyncio.Lock()
 
     def _fresh(self) -> AppToken | None:
-        return self.token if time.time() < self._renew_at else None
+        return self.token if self._clock.time() < self._renew_at else None
 
     async def current(self) -> AppToken:
         """A valid app token, fetched when there is none or it is close to expiry."""
@@ -263,7 +266,7 @@ class AppTokenCache:
             token = self._fresh()
             if token is None:
                 token = self.token = await self._fetch()
-                self._renew_at = renew_at(token)
+                self._renew_at = renew_at(token, self._clock.time())
             return token
 
     def invalidate(self, rejected: AppToken) -> None:

@@ -24,12 +24,12 @@ from collections.abc import (
     Mapping,
     Sized,
 )
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
 from .endpoints._base import Call
-from .endpoints.control import control_call
+from .endpoints.control import Attrs, control_call
 from .endpoints.devices import latest_call
 from .endpoints.products import ProductsAPI
 from .errors import GizwitsError, SessionClosedError, UnexpectedError, ValidationError, error_key, is_permanent
@@ -41,16 +41,22 @@ __all__ = ["BulkError", "BulkReport", "FanoutAPI", "Outcome", "Progress"]
 
 logger = logging.getLogger("gizwits_async")
 
-Commands = Mapping[str, Mapping[str, Any]] | Iterable[tuple[str, Mapping[str, Any]]] | AsyncIterable[
-    tuple[str, Mapping[str, Any]]]
+#: ``{did: attrs}``, or an (async) iterable of ``(did, attrs)`` pairs.
+Commands = Mapping[str, Attrs] | Iterable[tuple[str, Attrs]] | AsyncIterable[tuple[str, Attrs]]
+
+
+T = TypeVar("T")
+#: The value of a failed outcome, and of a control call, whatever its type parameter.
+_NO_VALUE: Any = None
 
 
 @attrs.frozen
-class Outcome:
-    """One input's result: ``value`` (None for control) or ``error``, and the requests it took."""
+class Outcome(Generic[T]):
+    """One input's result: ``value`` (a `DeviceData` for `latest_many`, None for control) or ``error``, and the
+    requests it took. ``value`` is None when the call failed: check ``ok`` (or ``error``) first."""
 
     did: str
-    value: Any = None
+    value: T = _NO_VALUE
     error: GizwitsError | None = None
     attempts: int = 0
     #: The input's position (0-based).
@@ -65,7 +71,7 @@ class Outcome:
 class BulkError(GizwitsError):
     """Raised by `BulkReport.raise_for_failures`: some inputs failed; ``report`` has them all."""
 
-    def __init__(self, report: BulkReport) -> None:
+    def __init__(self, report: BulkReport[Any]) -> None:
         self.report = report
         super().__init__(report.summary())
 
@@ -75,10 +81,11 @@ _SHOWN_FAILURES = 3
 
 
 @attrs.frozen(repr=False)
-class BulkReport:
-    """Every input's `Outcome`, in input order. Its repr and str are short: counts and the first failures."""
+class BulkReport(Generic[T]):
+    """Every input's `Outcome`, in input order (``BulkReport[DeviceData]`` from `latest_many`, ``BulkReport[None]``
+    from `control_many`). Its repr and str are short: counts and the first failures."""
 
-    outcomes: list[Outcome]
+    outcomes: list[Outcome[T]]
 
     @property
     def succeeded(self) -> list[str]:
@@ -86,7 +93,7 @@ class BulkReport:
         return [o.did for o in self.outcomes if o.error is None]
 
     @property
-    def failures(self) -> list[Outcome]:
+    def failures(self) -> list[Outcome[T]]:
         """The failed outcomes, in input order: one per failed input, a did given twice counted twice."""
         return [o for o in self.outcomes if o.error is not None]
 
@@ -142,7 +149,7 @@ class Progress:
     #: has no code ("TransportError"); see `gizwits_async.errors.error_key`.
     errors: collections.Counter[str] = attrs.field(factory=collections.Counter)
 
-    def __call__(self, outcome: Outcome) -> None:
+    def __call__(self, outcome: Outcome[Any]) -> None:
         self.done += 1
         if outcome.error is None:
             self.succeeded += 1
@@ -184,21 +191,20 @@ Emit = Callable[[int, str, Any, GizwitsError | None, int], Awaitable[None]]
 Build = Callable[[Any], tuple[str, Call[Any]]]
 _DONE = object()
 #: A progress hook: called with each outcome as it completes.
-ProgressHook = Callable[[Outcome], Any] | None
+ProgressHook = Callable[[Outcome[Any]], object] | None
 
 
 class FanoutAPI(ProductsAPI):
     """The fan-out helpers of `Session`."""
 
-    max_concurrency: int
-
     def _concurrency(self, concurrency: int | None, inputs: object) -> int:
         """How many workers to start: ``concurrency`` (default: the pool size), at most the pool size and the
         number of inputs when it is known (more workers than either would only wait)."""
-        workers = self.max_concurrency if concurrency is None else check_int(concurrency, "concurrency", minimum=1)
+        workers = (self._shared.max_concurrency if concurrency is None
+                   else check_int(concurrency, "concurrency", minimum=1))
         if isinstance(inputs, Sized):
             workers = min(workers, len(inputs))
-        return max(1, min(workers, self.max_concurrency))
+        return max(1, min(workers, self._shared.max_concurrency))
 
     async def _run(
         self,
@@ -243,7 +249,7 @@ class FanoutAPI(ProductsAPI):
 
     async def _collect(
         self, inputs: Inputs, build: Build, workers: int, rate: float | None, progress: ProgressHook,
-    ) -> BulkReport:
+    ) -> BulkReport[Any]:
         check_hook(progress, "progress")
         pace = _pace(rate)
         results = _Results()
@@ -258,9 +264,9 @@ class FanoutAPI(ProductsAPI):
 
     async def _stream(
         self, inputs: Inputs, build: Build, workers: int, pace: Pacer | None, progress: ProgressHook,
-    ) -> AsyncGenerator[Outcome, None]:
+    ) -> AsyncGenerator[Outcome[Any], None]:
         """Outcomes in completion order; holds at most ``workers`` of them (memory O(workers))."""
-        queue: asyncio.Queue[Outcome | _End] = asyncio.Queue(maxsize=workers)
+        queue: asyncio.Queue[Outcome[Any] | _End] = asyncio.Queue(maxsize=workers)
 
         async def emit(index: int, did: str, value: Any, error: GizwitsError | None, attempts: int) -> None:
             await queue.put(Outcome(did, value, error, attempts, index))
@@ -305,7 +311,7 @@ class FanoutAPI(ProductsAPI):
     async def control_many(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
         progress: ProgressHook = None,
-    ) -> BulkReport:
+    ) -> BulkReport[None]:
         """`control` for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
 
         Returns every input's outcome in input order. ``rate`` caps request starts per second (retries
@@ -317,7 +323,7 @@ class FanoutAPI(ProductsAPI):
     async def latest_many(
         self, dids: Iterable[str] | AsyncIterable[str], *, concurrency: int | None = None,
         rate: float | None = None, progress: ProgressHook = None,
-    ) -> BulkReport:
+    ) -> BulkReport[DeviceData]:
         """`latest` for many devices; each outcome's ``value`` is a `DeviceData`."""
         workers = self._concurrency(concurrency, dids)
         return await self._collect(_did_inputs(dids), self._latest_item, workers, rate, progress)
@@ -325,7 +331,7 @@ class FanoutAPI(ProductsAPI):
     async def stream_control(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
         progress: ProgressHook = None,
-    ) -> AsyncGenerator[Outcome, None]:
+    ) -> AsyncGenerator[Outcome[None], None]:
         """Like `control_many`, but yields outcomes as they complete (``Outcome.index`` is the input position).
 
         Memory stays O(concurrency) whatever the input size. Close the iterator (or use
@@ -341,7 +347,7 @@ class FanoutAPI(ProductsAPI):
 
     async def poll_latest(
         self, dids: Iterable[str], *, interval: float = 5.0, concurrency: int | None = None,
-        changes_only: bool = True, on_error: Callable[[Outcome], Any] | None = None,
+        changes_only: bool = True, on_error: Callable[[Outcome[DeviceData]], object] | None = None,
     ) -> AsyncGenerator[DeviceData, None]:
         """Every ``interval`` seconds, read every device; yield its `DeviceData` when ``updated_at`` changed.
 
@@ -430,14 +436,14 @@ class _Results:
         self._errors.append(error)
         self._attempts.append(attempts)
 
-    def outcomes(self) -> list[Outcome]:
+    def outcomes(self) -> list[Outcome[Any]]:
         """Every recorded result as an `Outcome`, in input order."""
-        ordered: list[Outcome | None] = [None] * len(self._indexes)
+        ordered: list[Outcome[Any] | None] = [None] * len(self._indexes)
         for index, did, value, error, attempts in zip(
             self._indexes, self._dids, self._values, self._errors, self._attempts, strict=True
         ):
             ordered[index] = Outcome(did, value, error, attempts, index)
-        return cast(list[Outcome], ordered)
+        return cast(list[Outcome[Any]], ordered)
 
 
 class _End:
@@ -458,5 +464,5 @@ def _did_of(item: Any) -> str:
     return f"<{type(item).__name__}>"
 
 
-def _warn(outcome: Outcome) -> None:
+def _warn(outcome: Outcome[DeviceData]) -> None:
     logger.warning("polling %s failed: %s", outcome.did, outcome.error)

@@ -109,7 +109,7 @@ class GroupFanoutAPI(GroupsAPI, FanoutAPI):
     async def control_many(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
         progress: ProgressHook = None, groups: Mapping[str, Iterable[str]] | None = None,
-    ) -> BulkReport:
+    ) -> BulkReport[None]:
         """`control` for many devices: ``commands`` is ``{did: attrs}`` or an (async) iterable of ``(did, attrs)``.
 
         Returns every input's outcome in input order. ``rate`` caps request starts per second (retries

@@ -1,14 +1,15 @@
 """The ``gizwits_async`` logger: one DEBUG line per request, secrets redacted.
 
-Set ``GIZWITS_LOG=debug`` (or info, warning) in the environment to get the lines on stderr without configuring
-logging yourself; libraries and services normally configure the ``gizwits_async`` logger instead.
+The library configures nothing: applications configure the ``gizwits_async`` logger like any other. The
+``gizwits`` and emulator commands call `configure` (``--log-level``, or ``GIZWITS_LOG`` in the environment).
 """
 
 from __future__ import annotations
 
 import logging
-import os
+import sys
 from collections.abc import Mapping
+from typing import TextIO
 
 logger = logging.getLogger("gizwits_async")
 
@@ -17,20 +18,27 @@ SECRET_HEADERS = frozenset(
     {"x-gizwits-user-token", "x-gizwits-application-token", "x-gizwits-application-auth", "x-gizwits-signature"}
 )
 
+#: The level names `configure` takes.
+LEVELS = ("debug", "info", "warning", "error")
+
 
 def redacted_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """``headers`` with every credential replaced by "***"."""
     return {k: ("***" if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
 
 
-def configure_from_env(environ: Mapping[str, str] = os.environ) -> None:
-    """Attach a stderr handler at the level named by ``GIZWITS_LOG``, if it is set."""
-    level = environ.get("GIZWITS_LOG", "").strip().upper()
-    if not level or not isinstance(logging.getLevelName(level), int):
-        return
-    if not any(getattr(h, "_gizwits_env", False) for h in logger.handlers):
+def configure(level: str, stream: TextIO | None = None) -> None:
+    """For the command-line programs: send the ``gizwits_async`` logger's lines at ``level`` to stderr.
+
+    Calling it again changes the level and the stream (default: the current ``sys.stderr``), keeping one handler.
+    """
+    if level.lower() not in LEVELS:
+        raise ValueError(f"log level must be one of {', '.join(LEVELS)}, got {level!r}")
+    handler = next((h for h in logger.handlers if h.get_name() == "gizwits-cli"), None)
+    if not isinstance(handler, logging.StreamHandler):
         handler = logging.StreamHandler()
+        handler.set_name("gizwits-cli")
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-        handler._gizwits_env = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
-    logger.setLevel(level)
+    handler.setStream(stream or sys.stderr)
+    logger.setLevel(level.upper())

@@ -16,6 +16,7 @@ import attrs
 
 __all__ = [
     "AppToken",
+    "AttrValue",
     "BindRequest",
     "BindResult",
     "Captcha",
@@ -34,6 +35,10 @@ __all__ = [
 _MILLIS_THRESHOLD = 1e11
 
 Json = dict[str, Any]
+
+#: A datapoint's value as a device reports it: a bool, a number, a string (an enum's label), or bytes (a binary
+#: datapoint once its product's schema is known; hex text before).
+AttrValue = bool | int | float | str | bytes
 
 
 def timestamp(value: Any) -> dt.datetime | None:
@@ -267,7 +272,7 @@ class DeviceData:
 
     did: str
     updated_at: dt.datetime | None
-    attrs: dict[str, Any] = attrs.field(factory=dict)
+    attrs: dict[str, AttrValue] = attrs.field(factory=dict)
     raw: Mapping[str, Any] = _raw_field()
     online: bool | None = None
 

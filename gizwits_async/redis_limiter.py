@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from .redis_common import outage_errors, redis_key
 from .throttling import RateLimiter
-from .validation import check_positive
+from .validation import check_number
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -77,13 +77,13 @@ class RedisRateLimiter:
         retry_after: float = 1.0,
         outage_rate: float | None = None,
     ) -> None:
-        self.rate = check_positive(rate, "rate (requests per second)")
+        self.rate = check_number(rate, "rate (requests per second)")
         if margin != 0:
-            check_positive(margin, "margin (seconds)")
+            check_number(margin, "margin (seconds)")
         self.redis = redis
         self.key = redis_key(key, appid=appid)
-        self.timeout = check_positive(timeout, "timeout (seconds)")
-        self.retry_after = check_positive(retry_after, "retry_after (seconds)")
+        self.timeout = check_number(timeout, "timeout (seconds)")
+        self.retry_after = check_number(retry_after, "retry_after (seconds)")
         self.spacing_us = spacing_us(self.rate, margin)
         self._reserve = redis.register_script(_RESERVE)
         self._local = RateLimiter(self.rate if outage_rate is None else outage_rate)

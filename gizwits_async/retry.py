@@ -10,9 +10,10 @@ from enum import Enum
 
 import attrs
 
-from .errors import ErrorCode, GizwitsError, ServerError, ThrottledError, TransportError
+from .errors import ErrorCode, GizwitsError, ServerError, ThrottledError, TokenError, TransportError
+from .validation import check_int, check_number
 
-__all__ = ["Idempotency", "RetryPolicy", "backoff", "should_retry"]
+__all__ = ["Idempotency", "RetryPolicy", "Step", "backoff", "next_step", "should_retry"]
 
 _RETRY_STATUSES = frozenset({502, 503, 504})
 
@@ -27,13 +28,51 @@ class Idempotency(Enum):
     UNSAFE = "unsafe"
 
 
+def _attempts(_policy: object, _attribute: object, value: object) -> None:
+    check_int(value, "RetryPolicy attempts", minimum=1)
+
+
+def _seconds(_policy: object, attribute: attrs.Attribute[float], value: object) -> None:
+    check_number(value, f"RetryPolicy {attribute.name} (seconds)", zero_ok=True)
+
+
 @attrs.frozen
 class RetryPolicy:
-    """How transient failures are retried: ``attempts`` in all, waiting about ``base * 2**n`` (capped)."""
+    """How transient failures are retried: ``attempts`` in all, waiting about ``base * 2**n`` (capped).
 
-    attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))
-    base: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
-    cap: float = attrs.field(default=8.0, validator=attrs.validators.ge(0))
+    A bad value raises `ValidationError`.
+    """
+
+    attempts: int = attrs.field(default=3, validator=_attempts)
+    base: float = attrs.field(default=0.5, validator=_seconds)
+    cap: float = attrs.field(default=8.0, validator=_seconds)
+
+
+class Step(Enum):
+    """What the request path does after a failed attempt."""
+
+    #: Renew the rejected token and send again (once per call; not counted as a failed attempt).
+    REPLAY = "replay"
+    #: Wait `backoff` and send again.
+    RETRY = "retry"
+    #: Give up: raise the error.
+    RAISE = "raise"
+
+
+def next_step(
+    error: GizwitsError, idempotency: Idempotency, *, failed: int, policy: RetryPolicy, can_replay: bool,
+) -> Step:
+    """What to do after ``error``: ``failed`` counts the failed attempts, this one included (replays not).
+
+    A rejected token is replayed once when ``can_replay`` (the call carried a token that can be renewed or
+    replaced, and was not replayed yet); other failures are retried while `should_retry` says so and the
+    policy has attempts left.
+    """
+    if isinstance(error, TokenError) and can_replay:
+        return Step.REPLAY
+    if failed < policy.attempts and should_retry(error, idempotency):
+        return Step.RETRY
+    return Step.RAISE
 
 
 def should_retry(error: GizwitsError, idempotency: Idempotency) -> bool:

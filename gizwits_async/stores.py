@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import TokenStoreError
 from .models import Token
 from .redis_common import outage_errors, redis_key
-from .validation import check_positive
+from .validation import check_number
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -279,8 +279,8 @@ class RedisTokenStore:
         self.redis = redis
         self.key = redis_key(key, appid=appid, username=username)
         self.lock_key = self.key + ":lock"
-        self.lock_timeout = check_positive(lock_timeout, "lock_timeout (seconds)")
-        self.timeout = check_positive(timeout, "timeout (seconds)")
+        self.lock_timeout = check_number(lock_timeout, "lock_timeout (seconds)")
+        self.timeout = check_number(timeout, "timeout (seconds)")
         self._outage = outage_errors()
         self._release = redis.register_script(_RELEASE)
 

@@ -11,9 +11,9 @@ import collections
 from typing import Protocol, runtime_checkable
 
 from .clock import SYSTEM_CLOCK, Clock
-from .validation import check_positive
+from .validation import check_number
 
-__all__ = ["Pacer", "RateLimiter"]
+__all__ = ["Pacer", "RateLimiter", "paced_by_both"]
 
 
 @runtime_checkable
@@ -34,16 +34,21 @@ class Pacer(Protocol):
 class RateLimiter:
     """Lets at most ``rate`` requests start in any one-second window, evenly spaced, with no initial burst.
 
-    Each caller reserves the next start time on a fixed grid ``1/rate`` apart (a start that finds the grid in the
-    past moves it to now: no catch-up burst after an idle spell), then sleeps until it. Reserving before
-    sleeping, rather than after waking, keeps the event loop's late wake-ups (up to a millisecond each) from
-    adding up, so the rate holds at tens of thousands of starts a second. A start is also held back until a
-    second has passed since the start ``floor(rate)`` places before it, so late wake-ups that bunch starts can
-    never put more than ``rate`` of them in a second.
+    Each caller reserves the next start time on a fixed grid ``1/rate`` apart, then sleeps until it. Reserving
+    before sleeping, rather than after waking, keeps the event loop's late wake-ups (up to a millisecond each)
+    from adding up, so the rate holds at tens of thousands of starts a second. Starts the grid owed while the
+    process was held up (a busy event loop, the OS scheduling another process) are made up for at once, up to
+    ``CATCH_UP`` seconds of them; a grid further behind than that moves to now, so the first start and the
+    first after an idle spell come without a burst. A start is also held back until a second has passed since
+    the start ``floor(rate)`` places before it, so starts that bunch can never put more than ``rate`` of them
+    in any second.
     """
 
+    #: How far behind (seconds) the grid may fall and still be caught up on.
+    CATCH_UP = 0.05
+
     def __init__(self, rate: float, *, clock: Clock = SYSTEM_CLOCK) -> None:
-        self.rate = check_positive(rate, "rate (requests per second)")
+        self.rate = check_number(rate, "rate (requests per second)")
         self.interval = 1.0 / self.rate
         self._clock = clock
         #: The last ``floor(rate)`` starts (at least one).
@@ -54,7 +59,7 @@ class RateLimiter:
         """Return when the next request may start."""
         clock = self._clock
         now = clock.monotonic()
-        slot = self._next if self._next > now else now
+        slot = self._next if self._next > now - self.CATCH_UP else now
         self._next = slot + self.interval
         starts = self._starts
         while True:
@@ -65,3 +70,23 @@ class RateLimiter:
             await clock.sleep(slot - now)
             now = clock.monotonic()
         starts.append(now)
+
+
+class _Both:
+    """Two pacers in turn: a run's own rate within a session-wide budget."""
+
+    __slots__ = ("_first", "_second")
+
+    def __init__(self, first: Pacer, second: Pacer) -> None:
+        self._first = first
+        self._second = second
+
+    async def wait(self) -> None:
+        """Return when both let the request start."""
+        await self._first.wait()
+        await self._second.wait()
+
+
+def paced_by_both(first: Pacer | None, second: Pacer) -> Pacer:
+    """A pacer that waits for ``first`` (when there is one), then for ``second``."""
+    return second if first is None else _Both(first, second)

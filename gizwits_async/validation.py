@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+
+from yarl import URL
 
 from .errors import ValidationError
 from .models import ScheduledCommand
@@ -14,6 +17,7 @@ from .models import ScheduledCommand
 __all__ = [
     "OAUTH_SOURCES",
     "WEEKDAYS",
+    "check_base_url",
     "check_did",
     "check_raw",
     "check_segment",
@@ -99,6 +103,24 @@ def check_segment(value: Any, name: str) -> str:
         raise ValidationError(f"{name} must be letters, digits, '-', '_', '.' or '~' (not '.' or '..'), "
                               f"got {_show(value)}")
     return value
+
+
+def check_base_url(base_url: Any) -> str:
+    """An http(s) URL with a host (http only because it was asked for explicitly: the emulator on loopback)."""
+    try:
+        url = URL(check_header_value(base_url, "base_url"))
+    except ValueError:
+        url = URL()
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValidationError(f"base_url must be an http(s) URL with a host, got {_show(base_url)}")
+    return str(base_url).rstrip("/")
+
+
+def check_pacer(pacer: Any, name: str) -> Any:
+    """None, or an object with an async ``wait()`` (a pacer)."""
+    if pacer is not None and not inspect.iscoroutinefunction(getattr(pacer, "wait", None)):
+        raise ValidationError(f"{name} must have an async wait() method (a Pacer), got {_show(pacer)}")
+    return pacer
 
 
 def check_did(did: Any) -> str:
@@ -258,13 +280,13 @@ def check_int(value: Any, name: str, *, minimum: int, maximum: int | None = None
     return value
 
 
-def check_positive(value: Any, name: str) -> float:
-    """A finite number > 0 (not a bool)."""
+def check_number(value: Any, name: str, *, zero_ok: bool = False) -> float:
+    """A finite number (not a bool) > 0, or >= 0 when ``zero_ok``."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value) if value < _HUGE else math.inf  # float() of a huge int overflows
-        if 0 < number < math.inf:
+        number = float(value) if abs(value) < _HUGE else math.inf  # float() of a huge int overflows
+        if (number >= 0 if zero_ok else number > 0) and number < math.inf:
             return number
-    raise ValidationError(f"{name} must be a finite number > 0, got {_show(value)}")
+    raise ValidationError(f"{name} must be a finite number {'>=' if zero_ok else '>'} 0, got {_show(value)}")
 
 
 def check_non_negative(value: Any, name: str) -> float:
@@ -272,8 +294,13 @@ def check_non_negative(value: Any, name: str) -> float:
     return 0.0 if value == 0 and not isinstance(value, bool) else check_positive(value, name)
 
 
+def check_positive(value: Any, name: str) -> float:
+    """A finite number > 0 (not a bool)."""
+    return check_number(value, name)
+
+
 def check_seconds(value: Any, name: str, *, optional: bool = False) -> float | None:
     """A finite number of seconds > 0 (or None when ``optional``)."""
     if value is None and optional:
         return None
-    return check_positive(value, f"{name} (seconds)")
+    return check_number(value, f"{name} (seconds)")

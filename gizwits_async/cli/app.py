@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .. import __version__
+from .. import __version__, log
 from ..session import REGIONS
 from .account import login, logout, whoami
 from .bulk import bulk_control
@@ -45,14 +45,20 @@ class _Commands(click.Group):
 @click.option("--base-url", envvar="GIZWITS_BASE_URL",
               help="Another server, e.g. the emulator: http://127.0.0.1:8765 (env GIZWITS_BASE_URL).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of tables.")
+@click.option("--log-level", envvar="GIZWITS_LOG", type=click.Choice(log.LEVELS, case_sensitive=False),
+              help="Print the library's log lines at this level on stderr (env GIZWITS_LOG).")
 @click.version_option(__version__, prog_name="gizwits")
 @click.pass_context
-def cli(ctx: click.Context, appid: str | None, region: str, base_url: str | None, as_json: bool) -> None:
+def cli(
+    ctx: click.Context, appid: str | None, region: str, base_url: str | None, as_json: bool, log_level: str | None,
+) -> None:
     """Gizwits (机智云) Open API from the shell.
 
     Try it without an account: `gizwits demo`, or `gizwits emulator` in one terminal and
     `gizwits --appid demo-appid --base-url http://127.0.0.1:8765 login demo` in another (password: demo-password).
     """
+    if log_level:
+        log.configure(log_level)
     ctx.obj = Settings(appid, region, base_url, Output(as_json))
 
 

@@ -145,7 +145,7 @@ def bulk_control(settings: Settings, file: Path, concurrency: int, rate: float |
                    Output.table(["line", "did", "attrs"], preview, title=f"{len(rows)} row(s) OK, nothing sent{more}"))
         return
 
-    async def sending(session: Session) -> tuple[BulkReport, float]:
+    async def sending(session: Session) -> tuple[BulkReport[None], float]:
         started = time.perf_counter()
         with out.progress(len(rows), "sending") as progress:
             report = await session.control_many(

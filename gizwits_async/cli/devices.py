@@ -74,7 +74,7 @@ def devices(settings: Settings, show_disabled: bool) -> None:
 def latest(settings: Settings, dids: tuple[str, ...]) -> None:
     """Show the latest reported data of each DID (exit 1 if any read failed)."""
     wanted = _dids(dids)
-    report: BulkReport = settings.call(lambda session: session.latest_many(wanted))
+    report: BulkReport[DeviceData] = settings.call(lambda session: session.latest_many(wanted))
     readings = [o.value for o in report.outcomes if o.ok]
     out = settings.output
     payload = [_reading(o.value) if o.ok else {"did": o.did, "error": _error(o)} for o in report.outcomes]
@@ -86,11 +86,11 @@ def latest(settings: Settings, dids: tuple[str, ...]) -> None:
         raise click.exceptions.Exit(1)
 
 
-def _error(outcome: Outcome) -> str:
+def _error(outcome: Outcome[Any]) -> str:
     return describe(outcome.error) if outcome.error is not None else ""
 
 
-def _report_failure(out: Output, outcome: Outcome) -> None:
+def _report_failure(out: Output, outcome: Outcome[Any]) -> None:
     """A device's failed read on stderr: a line for people, a JSON object under --json."""
     if outcome.error is None:
         return
@@ -159,7 +159,7 @@ async def _poll(settings: Settings, dids: list[str], interval: float, count: int
         if count is not None and reads >= count:
             raise _Enough
 
-    def failed(outcome: Outcome) -> None:
+    def failed(outcome: Outcome[DeviceData]) -> None:
         _report_failure(out, outcome)
         counted()
 

@@ -118,6 +118,6 @@ class BulkProgress(fanout.Progress):
         self._bar = bar
         self._task = task
 
-    def __call__(self, outcome: fanout.Outcome) -> None:
+    def __call__(self, outcome: fanout.Outcome[Any]) -> None:
         super().__call__(outcome)
         self._bar.update(self._task, completed=self.done, ok=self.succeeded, failed=self.failed)

@@ -132,14 +132,16 @@ class EmulatorApp:
         )
 
     # -- ASGI ------------------------------------------------------------------------------------------
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Lifespan events, and the push socket when the emulator serves one (other scopes are ignored)."""
         if scope["type"] == "lifespan":
             await lifespan(receive, send)
-            return
-        if scope["type"] == "websocket" and self.push is not None:
+        elif scope["type"] == "websocket" and self.push is not None:
             await self.push(scope, receive, send)
-            return
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            await self._not_http(scope, receive, send)
             return
         try:
             body = await self._read(scope, receive)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..log import LEVELS, configure
 from .clock import FakeClock
 from .config import CONTENT_TYPES, EmulatorConfig, SeedUser, load_users
 from .core import Emulator
@@ -84,6 +85,8 @@ def _appids(config: EmulatorConfig) -> str:
               help="Those pages as HTML or plain text.")
 @click.option("--drop-rate", type=_RATE, default=0.0, help="Probability of a dropped connection.")
 @click.option("--malformed-rate", type=_RATE, default=0.0, help="Probability of truncated JSON.")
+@click.option("--log-level", envvar="GIZWITS_LOG", type=click.Choice(LEVELS, case_sensitive=False),
+              help="Print the log lines at this level on stderr (env GIZWITS_LOG).")
 @click.option("--push-ports", type=click.IntRange(1, 16), default=EmulatorConfig.push_ports, show_default=True,
               help="Ports the push endpoint (/ws/app/v1) listens on, --port first; devices are spread over them.")
 def emulator(
@@ -91,12 +94,14 @@ def emulator(
     product_file: str | None, content_type: str, seed: int, token_ttl: float, drift: bool, fake_clock: bool,
     offline: int, latency_ms: float, jitter_ms: float, rate_limit: float | None, error_rate: float,
     error_statuses: tuple[int, ...], error_page: str, drop_rate: float, malformed_rate: float, push_ports: int,
-    drift_interval: float,
+    drift_interval: float, log_level: str | None,
 ) -> None:
     """Serve an emulated Gizwits Open API until Ctrl-C.
 
     The first line printed is its base URL; on exit it prints what it served (GET /_emulator/stats while it runs).
     """
+    if log_level:
+        configure(log_level)
     config = EmulatorConfig(
         appid=appids[0] if appids else EmulatorConfig.appid, appids=appids[1:], any_appid=any_appid,
         devices=devices, users=users, content_type=content_type, seed=seed, token_ttl=token_ttl, drift=drift,

@@ -8,11 +8,8 @@ record to the push endpoint stays on the emulator.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
-
-if TYPE_CHECKING:
-    from .state import Binding, Device
 
 #: Every key of a bindings row (GET /app/bindings) and of the device details (GET /app/devices/{did}),
 #: in the order the service writes them.
@@ -55,7 +52,42 @@ def endpoint_of(server: tuple[str, int | None] | None, host_header: str | None, 
     return Endpoint(host, port or (443 if scheme == "https" else 80))
 
 
-def device_record(device: Device, binding: Binding, product_name: str, endpoint: Endpoint) -> dict[str, Any]:
+class DeviceFields(Protocol):
+    """What a record shows of a device (the emulator's `state.Device`; declared here, so that the state module,
+    which builds records, and this one do not import each other)."""
+
+    did: str
+    product_key: str
+    mac: str
+    passcode: str
+    online: bool
+    is_disabled: bool
+    is_sandbox: bool
+    type: str
+    protoc: int
+    proto_ver: str
+    wifi_soft_version: str
+    wifi_hard_version: str
+    mcu_soft_version: str
+    mcu_hard_version: str
+    gw_did: str | None
+    state_last_timestamp: int
+    is_low_power: bool
+    sleep_duration: int
+
+
+class BindingFields(Protocol):
+    """What a record shows of one user's binding (the emulator's `state.Binding`)."""
+
+    remark: str
+    dev_alias: str
+    dev_label: list[str]
+    role: str
+
+
+def device_record(
+    device: DeviceFields, binding: BindingFields, product_name: str, endpoint: Endpoint,
+) -> dict[str, Any]:
     """The record of `device` as its user sees it (remark, alias, labels and role are per user)."""
     return {
         "remark": binding.remark,

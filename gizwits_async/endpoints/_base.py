@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from enum import Enum
 from typing import Any, Generic, NamedTuple, TypeVar, overload
 
-from ..auth import AppTokenCache, TokenManager
+from ..auth import TokenManager
 from ..retry import Idempotency
+from ..shared import Shared
 from ..throttling import Pacer
 
 T = TypeVar("T")
@@ -88,9 +89,10 @@ class Reply(NamedTuple, Generic[T]):
 class Endpoints:
     """Base of the endpoint mixins: what they use of the session."""
 
-    appid: str
+    #: What the session shares with its `for_user` sessions (settings, transport, app token...).
+    _shared: Shared
+    #: The session's user token lifecycle.
     _auth: TokenManager
-    _app_tokens: AppTokenCache
 
     async def _exchange(self, call: Call[T], pace: Pacer | None = None) -> Reply[T]:
         """Send ``call`` (after ``pace`` lets each attempt start), retrying as the session's policy says."""

@@ -18,7 +18,7 @@ class CodesAPI(Endpoints):
 
     async def app_token(self) -> AppToken:
         """POST /app/request_token: the application token, fetched once and reused until close to expiry."""
-        return await self._app_tokens.current()
+        return await self._shared.app_tokens.current()
 
     async def captcha(self) -> Captcha:
         """GET /app/verify/codes: a picture captcha to show the user before an SMS code is sent."""

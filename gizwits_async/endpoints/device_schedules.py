@@ -39,7 +39,6 @@ def _task_body(record: Mapping[str, Any]) -> dict[str, Any]:
 class DeviceSchedulesAPI(ProductsAPI):
     """A device's own schedules, and the common scheduler."""
 
-    _group_products: dict[str, str]
 
     async def device_schedules(self, did: str, *, limit: int = 20, skip: int = 0) -> list[DeviceSchedule]:
         """One page of a device's schedules."""
@@ -147,7 +146,7 @@ class DeviceSchedulesAPI(ProductsAPI):
     def _attrs_checker(self, *, did: str | None = None,
                        group_id: str | None = None) -> Callable[[Any], dict[str, Any]]:
         """How a task's attrs are checked: against the device's or the group's product when it is known."""
-        product_key = self._group_products.get(group_id) if group_id is not None else None
+        product_key = self._shared.group_products.get(group_id) if group_id is not None else None
         return lambda attrs: self.check_attrs(did, attrs, product_key=product_key)
 
     @staticmethod

@@ -53,14 +53,13 @@ class GroupsAPI(ProductsAPI):
     """The user's device groups."""
 
     #: group id -> product key, for the groups whose product is known (single-product groups).
-    _group_products: dict[str, str]
 
     async def groups(self) -> list[Group]:
         """The user's groups; remembers each single-product group's product."""
         result: list[Group] = await self._call(Call("GET", _GROUP, Auth.USER, parse=_groups_from_wire))
         for group in result:
             if group.product_key:
-                self._group_products[group.id] = group.product_key
+                self._shared.group_products[group.id] = group.product_key
         return result
 
     async def create_group(self, name: str, *, product_key: str | None = None) -> str:
@@ -71,7 +70,7 @@ class GroupsAPI(ProductsAPI):
         group_id: str = await self._call(Call("POST", _GROUP, Auth.USER, json=body, idempotency=Idempotency.UNSAFE,
                                               parse=lambda data: str(data["id"])))
         if product_key is not None:
-            self._group_products[group_id] = product_key
+            self._shared.group_products[group_id] = product_key
         return group_id
 
     async def rename_group(self, group_id: str, name: str) -> None:
@@ -81,7 +80,7 @@ class GroupsAPI(ProductsAPI):
     async def delete_group(self, group_id: str) -> None:
         """Delete a group (its devices stay bound)."""
         await self._call(Call("DELETE", _group_path(group_id), Auth.USER))
-        self._group_products.pop(group_id, None)
+        self._shared.group_products.pop(group_id, None)
 
     async def group_devices(self, group_id: str) -> list[str]:
         """The dids of a group's devices."""
@@ -121,4 +120,4 @@ class GroupsAPI(ProductsAPI):
     def _group_attrs(self, group_id: str, attrs: Mapping[str, Any]) -> dict[str, Any]:
         """``attrs`` in wire form, checked against the group's product when the session knows its schema."""
         check_segment(group_id, "group_id")
-        return self.check_attrs(None, attrs, product_key=self._group_products.get(group_id))
+        return self.check_attrs(None, attrs, product_key=self._shared.group_products.get(group_id))

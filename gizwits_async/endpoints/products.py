@@ -23,42 +23,36 @@ __all__ = ["ProductsAPI"]
 class ProductsAPI(Endpoints):
     """The product knowledge of `Session` (shared with its `for_user` sessions)."""
 
-    #: product key -> schema.
-    _products: dict[str, Product]
-    #: did -> product key, from the device records read so far.
-    _device_products: dict[str, str]
-
     def _init_products(self, products: Iterable[Product]) -> None:
-        self._products = {}
-        self._device_products = {}
+        """Know ``products`` from the start (kept in `Shared`, so `for_user` sessions know them too)."""
         for product in products:
             if not isinstance(product, Product):
                 raise ValidationError(f"products must be Product objects, got {type(product).__name__}")
-            self._products[product.product_key] = product
+            self._shared.products[product.product_key] = product
 
     async def datapoints(self, product_key: str) -> Product:
         """The product's datapoint schema (``GET /app/datapoint``), fetched once per session and then cached.
 
         From then on every control of this product's devices is checked against it before it is sent.
         """
-        product = self._products.get(check_segment(product_key, "product_key"))
+        product = self._shared.products.get(check_segment(product_key, "product_key"))
         if product is None:
             product = await self._call(Call("GET", f"/app/datapoint?product_key={product_key}",
                                             parse=Product.from_wire))
-            self._products[product_key] = product
+            self._shared.products[product_key] = product
         return product
 
     def product_of(self, did: str) -> Product | None:
         """The schema of the device's product, when the session knows both the device's product and its schema."""
-        product_key = self._device_products.get(did)
-        return None if product_key is None else self._products.get(product_key)
+        product_key = self._shared.device_products.get(did)
+        return None if product_key is None else self._shared.products.get(product_key)
 
     def remember_devices(self, devices: Iterable[Device]) -> None:
         """Record which product each device belongs to, so that its control values are checked from now on.
 
         `bindings`, `iter_bindings` and `device` do this by themselves; this is for device lists kept elsewhere.
         """
-        known = self._device_products
+        known = self._shared.device_products
         for device in devices:
             if device.product_key:
                 known[device.did] = device.product_key
@@ -76,8 +70,8 @@ class ProductsAPI(Endpoints):
         """
         if did is not None:
             check_did(did)
-        key = product_key if product_key is not None else self._device_products.get(did) if did else None
-        product = self._products.get(key) if key is not None else None
+        key = product_key if product_key is not None else self._shared.device_products.get(did) if did else None
+        product = self._shared.products.get(key) if key is not None else None
         if product is None:
             return encode_attrs(attrs) if encoding == "rest" else _typed_push_values(attrs)
         return product.check(attrs, did=did, encoding=encoding)

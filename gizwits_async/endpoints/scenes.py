@@ -88,15 +88,14 @@ def _scenes_from_wire(data: Any) -> list[Scene]:
 class ScenesAPI(ProductsAPI):
     """The user's scenes."""
 
-    _group_products: dict[str, str]
 
     def _step_attrs(self, task: SceneTask) -> dict[str, Any]:
         """A control step's values, checked against its device's or group's product when the session knows it."""
         if task.kind == "device":
             return enum_indexes(self.product_of(task.did), self.check_attrs(task.did, task.attrs))
-        product_key = self._group_products.get(task.group_id)
+        product_key = self._shared.group_products.get(task.group_id)
         wire = self.check_attrs(None, task.attrs, product_key=product_key)
-        return enum_indexes(self._products.get(product_key) if product_key else None, wire)
+        return enum_indexes(self._shared.products.get(product_key) if product_key else None, wire)
 
     async def scenes(self) -> list[Scene]:
         """The user's scenes with their steps."""

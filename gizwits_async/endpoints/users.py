@@ -41,9 +41,6 @@ def update_call(body: dict[str, object]) -> Call[dt.datetime]:
 class UsersAPI(Endpoints):
     """Sign-up, login, account changes and password resets."""
 
-    #: Sent as ``lang`` with sign-ins and user creation (the language of the server's mails and messages).
-    lang: str | None
-
     async def _sign_in(self, call: Call[Token], renew_with: Call[Token]) -> Token:
         """Send a Token-returning ``call``, then sign in with its token, renewing later with ``renew_with``."""
         token: Token = await self._call(call)
@@ -55,11 +52,11 @@ class UsersAPI(Endpoints):
         return functools.partial(self._call, call), login_name
 
     def _renew_by_password(self, username: str, password: str) -> None:
-        self._auth.remember(*self._renewal(_login_call(username, password, self.lang)))
+        self._auth.remember(*self._renewal(_login_call(username, password, self._shared.lang)))
 
     async def login(self, username: str, password: str) -> Token:
         """POST /app/login: sign in; ``username`` may be a username, an email or a phone number."""
-        call = _login_call(username, password, self.lang)
+        call = _login_call(username, password, self._shared.lang)
         return await self._sign_in(call, call)
 
     async def ensure_login(self, username: str, password: str) -> Token:
@@ -68,40 +65,40 @@ class UsersAPI(Endpoints):
         With a store that has a lock (`RedisTokenStore`, `FileTokenStore`), the check and the login run under
         it, so many processes starting together sign in once. Renewals later use these credentials.
         """
-        call = _login_call(username, password, self.lang)
+        call = _login_call(username, password, self._shared.lang)
         await self.open()
         renewer, login_name = self._renewal(call)
         return await self._auth.ensure(renewer, login_name)
 
     async def login_anonymous(self, phone_id: str) -> Token:
         """POST /app/users: sign in as the anonymous user of ``phone_id`` (any stable id), creating it if new."""
-        body = _with_lang({"phone_id": check_text(phone_id, "phone_id")}, self.lang)
+        body = _with_lang({"phone_id": check_text(phone_id, "phone_id")}, self._shared.lang)
         call = Call("POST", _USERS, json=body, parse=Token.from_wire)
         return await self._sign_in(call, call)
 
     async def register(self, username: str, password: str) -> Token:
         """POST /app/users: create a user with a username and sign in as it."""
         call = _register_call({"username": check_text(username, "username"),
-                               "password": check_text(password, "password")}, self.lang)
-        return await self._sign_in(call, _login_call(username, password, self.lang))
+                               "password": check_text(password, "password")}, self._shared.lang)
+        return await self._sign_in(call, _login_call(username, password, self._shared.lang))
 
     async def register_email(self, email: str, password: str) -> Token:
         """POST /app/users: create a user with an email (the server mails them) and sign in as it."""
         call = _register_call({"email": check_text(email, "email"), "password": check_text(password, "password")},
-                              self.lang)
-        return await self._sign_in(call, _login_call(email, password, self.lang))
+                              self._shared.lang)
+        return await self._sign_in(call, _login_call(email, password, self._shared.lang))
 
     async def register_phone(self, phone: str, password: str, code: str) -> Token:
         """POST /app/users: create a user with a phone number and the SMS code sent to it (see `send_sms_code`)."""
         call = _register_call({"phone": check_text(phone, "phone"), "password": check_text(password, "password"),
-                               "code": check_text(code, "code")}, self.lang)
-        return await self._sign_in(call, _login_call(phone, password, self.lang))
+                               "code": check_text(code, "code")}, self._shared.lang)
+        return await self._sign_in(call, _login_call(phone, password, self._shared.lang))
 
     async def register_oauth(self, src: str, uid: str, token: str) -> Token:
         """POST /app/users: create (or find) the user of a Baidu, Sina or QQ OAuth identity and sign in as it."""
         check_choice(src, OAUTH_SOURCES, "src")
         auth_data = {"src": src, "uid": check_text(uid, "uid"), "token": check_text(token, "token")}
-        call = _register_call({"authData": auth_data}, self.lang)
+        call = _register_call({"authData": auth_data}, self._shared.lang)
         return await self._sign_in(call, call)
 
     async def upgrade_anonymous(self, username: str, password: str) -> dt.datetime:

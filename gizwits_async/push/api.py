@@ -7,7 +7,6 @@ from collections.abc import AsyncGenerator, Iterable
 from ..endpoints._base import Endpoints
 from ..errors import ValidationError
 from ..models import DeviceData
-from ..transport import Timeout
 from ..validation import check_did, check_seconds
 from .client import Push
 from .connection import PushSettings
@@ -18,8 +17,6 @@ __all__ = ["PushAPI"]
 
 class PushAPI(Endpoints):
     """`Session.push` and `Session.watch`."""
-
-    timeout: Timeout
 
     def push(
         self,
@@ -44,7 +41,7 @@ class PushAPI(Endpoints):
             raise ValidationError(f"max_events must be an int >= 1, got {max_events!r}")
         settings = PushSettings(heartbeat=heartbeat, login_timeout=login_timeout, reconnect_first=reconnect_first,
                                 reconnect_cap=reconnect_cap, max_events=max_events,
-                                connect_timeout=self.timeout.connect_or_request or 10.0)
+                                connect_timeout=self._shared.timeout.connect_or_request or 10.0)
         return Push(self, settings)  # type: ignore[arg-type]  # the mixin is only ever part of a Session
 
     async def watch(

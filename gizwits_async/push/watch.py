@@ -66,13 +66,59 @@ def _as_reported(values: dict[str, Any]) -> dict[str, Any]:
     return {name: value.hex() if isinstance(value, bytes) else value for name, value in values.items()}
 
 
+class _Watch:
+    """The sources of one `watch`: the push events and the REST reads, feeding one queue the consumer reads."""
+
+    def __init__(self, session: Session, push: Push, dids: list[str], poll_interval: float) -> None:
+        self.session = session
+        self.push = push
+        self.dids = dids
+        self.poll_interval = poll_interval
+        self.updates: asyncio.Queue[Update | _Failed] = asyncio.Queue(maxsize=1)  # backpressure: push coalesces
+        self.resync: set[str] = set()
+        self.wake = asyncio.Event()
+        self.lost: set[str] = set()  # sockets that were down: their devices are read once more when they are back
+
+    async def pump(self) -> None:
+        """Push events into the queue; a socket back after a loss asks for its devices to be read again."""
+        async for event in self.push:
+            if isinstance(event, ConnectionEvent):
+                self.connection(event)
+            elif isinstance(event, AttrsEvent | OnlineEvent):
+                await self.updates.put(event)
+
+    def connection(self, event: ConnectionEvent) -> None:
+        if event.state == "lost":
+            self.lost.add(event.url)
+        elif event.state == "connected" and event.url in self.lost:
+            self.lost.discard(event.url)
+            self.resync.update(did for did in self.dids if self.push.url_of(did) == event.url)
+            self.wake.set()
+
+    async def poll(self) -> None:
+        """REST reads of the devices push cannot vouch for, every ``poll_interval`` or when a socket is back."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_interval):
+                    await self.wake.wait()
+            self.wake.clear()
+            due = [did for did in self.dids if did in self.resync or not self.push.is_live(did)]
+            self.resync.clear()
+            for data in await _read(self.session, due):
+                await self.updates.put(data)
+
+    async def guarded(self, body: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await body()
+        except Exception as exc:  # raised in the consumer's loop instead of dying unseen
+            await self.updates.put(_Failed(exc))
+
+
 async def watch_devices(
     session: Session, push: Push, dids: list[str], poll_interval: float,
 ) -> AsyncGenerator[DeviceData, None]:
     """The body of `Session.watch` (see the module)."""
-    updates: asyncio.Queue[Update | _Failed] = asyncio.Queue(maxsize=1)  # backpressure: push's buffer coalesces
-    resync: set[str] = set()
-    wake = asyncio.Event()
+    watch = _Watch(session, push, dids, poll_interval)
     await push.want(dids)
     states = _States(session)
     for data in await _read(session, dids):
@@ -80,41 +126,10 @@ async def watch_devices(
         fresh = states.apply(attrs.evolve(data, online=record.is_online) if record is not None else data)
         if fresh is not None:
             yield fresh
-
-    lost: set[str] = set()  # sockets that were down: their devices are read once more when they are back
-
-    async def pump() -> None:
-        async for event in push:
-            if isinstance(event, ConnectionEvent) and event.state == "lost":
-                lost.add(event.url)
-            elif isinstance(event, ConnectionEvent) and event.state == "connected" and event.url in lost:
-                lost.discard(event.url)
-                resync.update(did for did in dids if push.url_of(did) == event.url)
-                wake.set()
-            if isinstance(event, AttrsEvent | OnlineEvent):
-                await updates.put(event)
-
-    async def poll() -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(poll_interval):
-                    await wake.wait()
-            wake.clear()
-            due = [did for did in dids if did in resync or not push.is_live(did)]
-            resync.clear()
-            for data in await _read(session, due):
-                await updates.put(data)
-
-    async def guarded(body: Callable[[], Awaitable[None]]) -> None:
-        try:
-            await body()
-        except Exception as exc:  # raised in the consumer's loop instead of dying unseen
-            await updates.put(_Failed(exc))
-
-    tasks = [asyncio.create_task(guarded(pump)), asyncio.create_task(guarded(poll))]
+    tasks = [asyncio.create_task(watch.guarded(watch.pump)), asyncio.create_task(watch.guarded(watch.poll))]
     try:
         while True:
-            update = await updates.get()
+            update = await watch.updates.get()
             if isinstance(update, _Failed):
                 raise update.error
             fresh = states.apply(update)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import aiohttp
 
+from ..errors import TransportError
 from .aiohttp_base import DEFAULT_MAX_ANSWER, AiohttpSender
 from .base import Timeout
 
@@ -27,6 +28,8 @@ class LentAiohttpTransport(AiohttpSender):
         }
 
     def _client(self) -> aiohttp.ClientSession:
+        if self.client.closed:  # aiohttp would raise a bare RuntimeError
+            raise TransportError("the lent aiohttp session was closed by its owner", sent=False)
         return self.client
 
     async def aclose(self) -> None:

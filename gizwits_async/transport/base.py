@@ -55,11 +55,13 @@ class Timeout:
     """How long the session waits, whichever transport sends.
 
     ``request``: one request, from sending it to the end of its answer. ``connect``: opening a connection (None:
-    the same as ``request``). Each is seconds > 0; ``request`` may be None for no limit.
+    the same as ``request``). ``total``: a whole call, its retries, the waits between them and any token renewal
+    included (None: no bound beyond each request's). Each is seconds > 0, or None for no limit.
     """
 
     request: float | None = attrs.field(default=10.0, validator=_seconds)
     connect: float | None = attrs.field(default=None, validator=_seconds)
+    total: float | None = attrs.field(default=None, validator=_seconds)
 
     @property
     def connect_or_request(self) -> float | None:

@@ -271,11 +271,9 @@ class FastTransport:
         while True:
             if self._closing:
                 raise TransportError(f"{method} {path}: the connection pool is closed", sent=False)
-            while self._idle:
-                connection = self._idle.pop()
-                if not connection.lost:
-                    return connection
-                self._forget(connection)  # the server closed it while it was idle
+            idle = self._take_idle()
+            if idle is not None:
+                return idle
             if self._open < self._size:
                 self._open += 1
                 try:
@@ -295,6 +293,15 @@ class FastTransport:
                 return handed
             if handed is not None:
                 self._forget(handed)
+
+    def _take_idle(self) -> _Connection | None:
+        """An idle live connection, or None; the ones the server closed while they were idle are forgotten."""
+        while self._idle:
+            connection = self._idle.pop()
+            if not connection.lost:
+                return connection
+            self._forget(connection)
+        return None
 
     async def _connect(self, method: str, path: str) -> _Connection:
         host, port = self._address

@@ -15,7 +15,7 @@ import aiohttp
 import httpx
 import pytest
 import pytest_asyncio
-from support import FAST_RETRY
+from support import FAST_RETRY, MakeSession
 
 import gizwits_async as gizwits
 from gizwits_async.emulator import Emulator, FakeClock
@@ -190,3 +190,68 @@ def test_bad_timeouts_are_refused(bad: object) -> None:
     if bad is not None:  # None is "no limit" for Timeout's fields, not for the session's timeout argument
         with pytest.raises(gizwits.ValidationError, match="timeout"):
             gizwits.Timeout(5.0, connect=bad)  # type: ignore[arg-type]
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("kind", ["own pool", "lent httpx"])
+@pytest.mark.parametrize(("host", "reason"), [("nowhere.invalid", "name or service not known"),
+                                              ("127.0.0.1:{port}", "")])
+async def test_transport_errors_name_the_host_and_the_os_reason(kind: str, host: str, reason: str) -> None:
+    host = host.format(port=closed_port())
+    async with contextlib.AsyncExitStack() as stack:
+        client = await stack.enter_async_context(httpx.AsyncClient()) if kind == "lent httpx" else None
+        session = await stack.enter_async_context(
+            gizwits.Session("a", base_url=f"http://{host}", retry=1, client=client))
+        with pytest.raises(gizwits.TransportError) as raised:
+            await control_once(session)
+    message = str(raised.value)
+    assert message.startswith(f"POST /app/control/did1: could not connect to {host}: ")
+    assert reason in message.lower() and not raised.value.sent
+    assert isinstance(raised.value.__cause__, aiohttp.ClientError | httpx.TransportError)  # the library's error
+
+
+async def test_a_total_timeout_bounds_a_whole_call_with_its_retries(
+    make_session: MakeSession, emulator: Emulator[FakeClock],
+) -> None:
+    session = await make_session(timeout=gizwits.Timeout(0.3, total=0.5))
+    emulator.faults.latency = 1.0  # from now on, every answer comes too late
+    with pytest.raises(gizwits.TransportError, match=r"total timeout of 0\.5 s") as raised:
+        await session.latest("did")
+    assert raised.value.attempts == 2  # the first timed out at 0.3 s; the second was cut at 0.5 s
+    assert session._transport.connections_in_use == 0
+
+
+def test_a_session_used_from_another_event_loop_says_so() -> None:
+    session = gizwits.Session("a", base_url=f"http://127.0.0.1:{closed_port()}", retry=1)
+
+    async def use() -> None:
+        await control_once(session)
+
+    async def first_use() -> None:  # the session belongs to this loop now (and closes its pool in it)
+        with pytest.raises(gizwits.TransportError):
+            await use()
+        await session.aclose()
+
+    asyncio.run(first_use())
+    with pytest.raises(gizwits.GizwitsError, match="another event loop"):
+        asyncio.run(use())
+    with pytest.raises(gizwits.GizwitsError, match="another event loop"):
+        asyncio.run(session.open())
+
+
+async def test_for_user_sessions_share_one_shared_state(make_session: MakeSession) -> None:
+    parent = await make_session()
+    alice, bob = parent.for_user(("token-a", "alice")), parent.for_user(("token-b", "bob"))
+    assert alice._shared is parent._shared is bob._shared
+    assert alice._auth is not parent._auth and alice._auth is not bob._auth
+    assert (alice.token, bob.token) != (None, None) and alice.token != bob.token
+    await alice.aclose()
+    assert alice.closed and not parent.closed and not bob.closed
+    await parent.aclose()
+    assert bob.closed  # the pool it shares is closed

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import ssl
 import time
-import types
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -14,10 +14,7 @@ import httpx
 import pytest
 import respx
 
-import gizwits_async.auth
-import gizwits_async.models
-import gizwits_async.session
-from gizwits_async import MemoryTokenStore, Session, Token
+from gizwits_async import MemoryTokenStore, RetryPolicy, Session, Token
 
 APPID = "appid"
 SECRET = "secret"
@@ -72,39 +69,28 @@ def mock() -> Iterator[respx.MockRouter]:
 
 
 @pytest.fixture
-async def session(client: httpx.AsyncClient) -> AsyncIterator[Session]:
-    """A session that is not signed in (with an app secret for A1/V1-V3)."""
-    async with Session(APPID, client=client, app_secret=SECRET) as giz:
+async def session(client: httpx.AsyncClient, clock: FakeClock) -> AsyncIterator[Session]:
+    """A session that is not signed in (with an app secret for A1/V1-V3), on the fake clock."""
+    async with Session(APPID, client=client, app_secret=SECRET, clock=clock) as giz:
         yield giz
 
 
 @pytest.fixture
-async def user_session(client: httpx.AsyncClient) -> AsyncIterator[Session]:
-    """A session signed in through its token store (no login request, no way to renew)."""
+async def user_session(client: httpx.AsyncClient, clock: FakeClock) -> AsyncIterator[Session]:
+    """A session signed in through its token store (no login request, no way to renew), on the fake clock."""
     store = MemoryTokenStore(stored_token())
-    async with Session(APPID, client=client, app_secret=SECRET, token_store=store) as giz:
+    async with Session(APPID, client=client, app_secret=SECRET, token_store=store, clock=clock) as giz:
         yield giz
-
-
-@pytest.fixture
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Retries wait 0 s; returns the list of failure numbers `backoff` was asked about."""
-    asked: list[int] = []
-
-    def instant(attempt: int, policy: object, *, rand: float | None = None) -> float:
-        asked.append(attempt)
-        return 0.0
-
-    monkeypatch.setattr(gizwits_async.session, "backoff", instant)
-    return asked
 
 
 class FakeClock:
-    """Replaces the wall and monotonic clocks of the token lifecycle; `advance` moves both."""
+    """A `gizwits_async.clock.Clock` that moves only when told to (`advance`) or slept on (instantly)."""
 
     def __init__(self) -> None:
-        self.now = 1_700_000_000.0
+        self.now = time.time()
         self.mono = 1000.0
+        #: Every sleep asked for, in seconds.
+        self.slept: list[float] = []
 
     def time(self) -> float:
         return self.now
@@ -112,15 +98,25 @@ class FakeClock:
     def monotonic(self) -> float:
         return self.mono
 
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.advance(seconds)
+        await asyncio.sleep(0)
+
     def advance(self, seconds: float) -> None:
         self.now += seconds
         self.mono += seconds
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    namespace = types.SimpleNamespace(time=fake.time, monotonic=fake.monotonic, perf_counter=time.perf_counter)
-    monkeypatch.setattr(gizwits_async.auth, "time", namespace)
-    monkeypatch.setattr(gizwits_async.models, "time", namespace)
-    return fake
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def backoffs(clock: FakeClock, policy: RetryPolicy | None = None) -> list[int]:
+    """The failure number each of the clock's sleeps backed off after, each checked against the policy's range."""
+    policy = policy or RetryPolicy()
+    for failure, wait in enumerate(clock.slept, 1):
+        longest = min(policy.cap, policy.base * 2 ** (failure - 1))
+        assert longest / 2 <= wait <= longest, (failure, wait)
+    return list(range(1, len(clock.slept) + 1))

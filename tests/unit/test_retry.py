@@ -16,6 +16,7 @@ from gizwits_async import (
     DeviceNotFoundError,
     DeviceOfflineError,
     GizwitsError,
+    MemoryTokenStore,
     RetryPolicy,
     ServerError,
     Session,
@@ -25,9 +26,9 @@ from gizwits_async import (
     ValidationError,
 )
 from gizwits_async.errors import error_from_response
-from gizwits_async.retry import Idempotency, backoff, should_retry
+from gizwits_async.retry import Idempotency, Step, backoff, next_step, should_retry
 
-from .conftest import APPID, error_body, gizwits_error, token_wire
+from .conftest import APPID, FakeClock, backoffs, error_body, gizwits_error, stored_token, token_wire
 
 SAFE, UNSAFE = Idempotency.SAFE, Idempotency.UNSAFE
 
@@ -148,12 +149,12 @@ def test_session_retry_int_and_policy() -> None:
 
 
 @pytest.fixture
-async def signed_in(user_session: Session, no_backoff: list[int]) -> Session:
+async def signed_in(user_session: Session) -> Session:
     return user_session
 
 
 async def test_502_then_200_is_retried_for_a_get(
-    signed_in: Session, mock: respx.MockRouter, no_backoff: list[int]
+    signed_in: Session, mock: respx.MockRouter, clock: FakeClock
 ) -> None:
     route = mock.get("/app/devdata/d1/latest").mock(side_effect=[
         httpx.Response(502, text="<html>502 Bad Gateway</html>"),
@@ -162,7 +163,7 @@ async def test_502_then_200_is_retried_for_a_get(
     data = await signed_in.latest("d1")
     assert data.attrs == {"on": True}
     assert route.call_count == 2
-    assert no_backoff == [1]  # waited once, after the first failure
+    assert backoffs(clock) == [1]  # waited once, after the first failure
 
 
 @pytest.mark.parametrize("status", [503, 504])
@@ -178,13 +179,13 @@ async def test_503_504_retried_for_bindings(
 @pytest.mark.parametrize("body", ["", "<html><body><h1>500 Internal Server Error</h1></body></html>",
                                   "Internal Server Error"], ids=["empty", "html", "text"])
 async def test_a_bare_500_then_200_is_retried_for_a_get(
-    signed_in: Session, mock: respx.MockRouter, no_backoff: list[int], body: str
+    signed_in: Session, mock: respx.MockRouter, clock: FakeClock, body: str
 ) -> None:
     route = mock.get("/app/devdata/d1/latest").mock(side_effect=[
         httpx.Response(500, text=body), httpx.Response(200, json={"did": "d1", "updated_at": 0, "attr": {"on": 1}})])
     assert (await signed_in.latest("d1")).attrs == {"on": 1}
     assert route.call_count == 2
-    assert no_backoff == [1]
+    assert backoffs(clock) == [1]
 
 
 async def test_a_bare_500_is_retried_for_control_which_is_safe_to_repeat(
@@ -219,14 +220,14 @@ async def test_9008_retried_for_control(signed_in: Session, mock: respx.MockRout
 
 
 async def test_502_not_retried_for_register(
-    session: Session, mock: respx.MockRouter, no_backoff: list[int]
+    session: Session, mock: respx.MockRouter, clock: FakeClock
 ) -> None:
     route = mock.post("/app/users").mock(side_effect=[httpx.Response(502), httpx.Response(201, json=token_wire())])
     with pytest.raises(ServerError) as caught:
         await session.register("bob", "123456")
     assert route.call_count == 1
     assert caught.value.attempts == 1
-    assert no_backoff == []
+    assert backoffs(clock) == []
 
 
 @pytest.mark.parametrize("call", ["create_schedule", "send_sms_code"])
@@ -244,14 +245,14 @@ async def test_502_not_retried_for_other_unsafe_calls(
 
 
 async def test_connect_error_is_retried_for_register(
-    session: Session, mock: respx.MockRouter, no_backoff: list[int]
+    session: Session, mock: respx.MockRouter, clock: FakeClock
 ) -> None:
     route = mock.post("/app/users").mock(side_effect=[
         httpx.ConnectError("connection refused"), httpx.Response(201, json=token_wire(token="t1"))])
     token = await session.register("bob", "123456")
     assert token.token == "t1"
     assert route.call_count == 2
-    assert no_backoff == [1]
+    assert backoffs(clock) == [1]
 
 
 async def test_read_timeout_not_retried_for_register(session: Session, mock: respx.MockRouter) -> None:
@@ -270,15 +271,15 @@ async def test_read_timeout_retried_for_a_get(signed_in: Session, mock: respx.Mo
     assert route.call_count == 2
 
 
-async def test_429_retried_for_control(signed_in: Session, mock: respx.MockRouter, no_backoff: list[int]) -> None:
+async def test_429_retried_for_control(signed_in: Session, mock: respx.MockRouter, clock: FakeClock) -> None:
     route = mock.post("/app/control/d1").mock(side_effect=[
         gizwits_error(9041, 429), gizwits_error(9041, 429), httpx.Response(200, json={})])
     await signed_in.control("d1", {"on": True})
     assert route.call_count == 3
-    assert no_backoff == [1, 2]
+    assert backoffs(clock) == [1, 2]
 
 
-async def test_429_retried_for_register(session: Session, mock: respx.MockRouter, no_backoff: list[int]) -> None:
+async def test_429_retried_for_register(session: Session, mock: respx.MockRouter, clock: FakeClock) -> None:
     route = mock.post("/app/users").mock(side_effect=[httpx.Response(429), httpx.Response(201, json=token_wire())])
     await session.register("bob", "123456")
     assert route.call_count == 2
@@ -286,22 +287,22 @@ async def test_429_retried_for_register(session: Session, mock: respx.MockRouter
 
 @pytest.mark.parametrize(("retry", "sent"), [(None, 3), (1, 1), (2, 2), (4, 4)])
 async def test_attempts_limited_to_the_policy(
-    client: httpx.AsyncClient, mock: respx.MockRouter, no_backoff: list[int], retry: int | None, sent: int
+    client: httpx.AsyncClient, mock: respx.MockRouter, clock: FakeClock, retry: int | None, sent: int
 ) -> None:
     route = mock.get("/app/devdata/d1/latest").respond(502)
-    async with Session(APPID, client=client, retry=retry) as session:
+    async with Session(APPID, client=client, retry=retry, clock=clock) as session:
         with pytest.raises(ServerError) as caught:
             await session.latest("d1")
     assert route.call_count == sent
     assert caught.value.attempts == sent
-    assert no_backoff == list(range(1, sent))
+    assert backoffs(clock) == list(range(1, sent))
 
 
 async def test_transport_error_attempts_are_set(
-    client: httpx.AsyncClient, mock: respx.MockRouter, no_backoff: list[int]
+    client: httpx.AsyncClient, mock: respx.MockRouter, clock: FakeClock
 ) -> None:
     route = mock.get("/app/devdata/d1/latest").mock(side_effect=httpx.ConnectError("refused"))
-    async with Session(APPID, client=client, retry=2) as session:
+    async with Session(APPID, client=client, retry=2, clock=clock) as session:
         with pytest.raises(TransportError) as caught:
             await session.latest("d1")
     assert route.call_count == 2
@@ -319,19 +320,54 @@ async def test_per_device_errors_not_retried(signed_in: Session, mock: respx.Moc
     assert route.call_count == 1
 
 
-async def test_backoff_is_awaited_between_attempts(
-    signed_in: Session, mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+async def test_backoff_is_awaited_between_attempts_on_the_sessions_clock(
+    client: httpx.AsyncClient, mock: respx.MockRouter, clock: FakeClock
 ) -> None:
-    import gizwits_async.session as session_module
-
-    slept: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    monkeypatch.setattr(session_module, "backoff", lambda attempt, policy: attempt * 0.001)
-    monkeypatch.setattr(session_module.asyncio, "sleep", fake_sleep)
     mock.get("/app/devdata/d1/latest").respond(503)
-    with pytest.raises(ServerError):
-        await signed_in.latest("d1")
-    assert slept == [0.001, 0.002]
+    policy = RetryPolicy(attempts=4, base=0.001, cap=0.003)
+    async with Session(APPID, client=client, retry=policy, clock=clock,
+                       token_store=MemoryTokenStore(stored_token())) as session:
+        with pytest.raises(ServerError):
+            await session.latest("d1")
+    assert backoffs(clock, policy) == [1, 2, 3]
+
+
+# -- what follows a failed attempt (a table) -----------------------------------------------------------------------
+
+POLICY = RetryPolicy(attempts=3)
+TOKEN_REJECTED = error_from_response(400, json.dumps({"error_code": 9004}).encode(), method="GET", url="/x")
+BUSY = error_from_response(503, b"", method="GET", url="/x")
+THROTTLED = error_from_response(429, b"", method="POST", url="/x")
+OFFLINE = error_from_response(400, json.dumps({"error_code": 9042}).encode(), method="POST", url="/x")
+SAFE, UNSAFE = Idempotency.SAFE, Idempotency.UNSAFE
+
+
+@pytest.mark.parametrize(
+    ("error", "idempotency", "failed", "can_replay", "step"),
+    [
+        (TOKEN_REJECTED, SAFE, 1, True, Step.REPLAY),
+        (TOKEN_REJECTED, UNSAFE, 3, True, Step.REPLAY),  # a rejected token: the server did nothing
+        (TOKEN_REJECTED, SAFE, 1, False, Step.RAISE),  # replayed once already, or nothing to renew
+        (BUSY, SAFE, 1, True, Step.RETRY),
+        (BUSY, SAFE, 2, True, Step.RETRY),
+        (BUSY, SAFE, 3, True, Step.RAISE),  # the policy's attempts are used up
+        (BUSY, UNSAFE, 1, True, Step.RAISE),
+        (THROTTLED, UNSAFE, 1, False, Step.RETRY),
+        (TransportError("refused", sent=False), UNSAFE, 2, False, Step.RETRY),
+        (TransportError("reset", sent=True), UNSAFE, 1, False, Step.RAISE),
+        (TransportError("reset", sent=True), SAFE, 1, False, Step.RETRY),
+        (OFFLINE, SAFE, 1, True, Step.RAISE),
+        (ValidationError("bad"), SAFE, 1, True, Step.RAISE),
+    ],
+)
+def test_next_step(error: GizwitsError, idempotency: Idempotency, failed: int, can_replay: bool, step: Step) -> None:
+    assert next_step(error, idempotency, failed=failed, policy=POLICY, can_replay=can_replay) is step
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"attempts": 0}, {"attempts": 2.5}, {"attempts": True}, {"base": -1}, {"cap": float("nan")}, {"base": "1"}],
+)
+def test_a_bad_retry_policy_is_a_validation_error(options: dict[str, object]) -> None:
+    with pytest.raises(ValidationError, match="RetryPolicy"):
+        RetryPolicy(**options)  # type: ignore[arg-type]

@@ -163,14 +163,15 @@ async def test_expired_token_is_renewed_before_the_call(
     assert [sent_token(call) for call in control.calls] == ["t2"]
 
 
-async def test_two_second_token_real_clock(session: Session, mock: respx.MockRouter) -> None:
+async def test_two_second_token_real_clock(client: httpx.AsyncClient, mock: respx.MockRouter) -> None:
     login = mock.post("/app/login").mock(side_effect=lambda request: httpx.Response(
         200, json=token_wire(f"t{time.monotonic()}", lifetime=2.0)))
     control = mock.post("/app/control/d1").mock(return_value=OK)
     started = time.monotonic()
-    await session.login("bob", "123456")
-    for _ in range(20):
-        await session.control("d1", {"on": True})
+    async with Session(APPID, client=client) as session:  # the system clock
+        await session.login("bob", "123456")
+        for _ in range(20):
+            await session.control("d1", {"on": True})
     assert time.monotonic() - started < 1.0
     assert control.call_count == 20
     assert login.call_count <= 2  # at most one extra login for 20 calls
@@ -380,7 +381,7 @@ async def test_automatic_login_resumes_after_login_backoff(
         httpx.Response(200, json=token_wire("t2", now=clock.now)),
     ])
     mock.post("/app/control/d1").mock(side_effect=accept_only("t2"))
-    async with Session(APPID, client=client, login_backoff=60) as session:
+    async with Session(APPID, client=client, login_backoff=60, clock=clock) as session:
         await session.login("bob", "123456")
         with pytest.raises(AuthenticationError):
             await session.control("d1", {"on": True})
@@ -393,12 +394,12 @@ async def test_automatic_login_resumes_after_login_backoff(
         assert login.call_count == 3
 
 
-async def test_failed_login_is_not_retried(session: Session, mock: respx.MockRouter, no_backoff: list[int]) -> None:
+async def test_failed_login_is_not_retried(session: Session, mock: respx.MockRouter, clock: FakeClock) -> None:
     login = mock.post("/app/login").respond(400, json=error_body(9005, "user not exist"))
     with pytest.raises(AuthenticationError) as caught:
         await session.login("bob", "123456")
     assert caught.value.code == 9005
-    assert login.call_count == 1
+    assert login.call_count == 1 and clock.slept == []
     assert session.token is None
 
 

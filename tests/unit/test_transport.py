@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import json.encoder
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -16,32 +13,11 @@ from hypothesis import strategies as st
 from yarl import URL
 
 import gizwits_async as gizwits
-from gizwits_async.session import _encode_json, _json_encoder
 from gizwits_async.transport import AiohttpTransport, Timeout
 
 BASES = ["http://127.0.0.1:8765", "https://api.gizwits.com", "https://proxy.example/gizwits", "http://[::1]:81"]
 #: What check_segment lets into a path segment: unreserved characters, not "." or "..".
 SEGMENTS = st.from_regex(r"[A-Za-z0-9._~-]{1,12}", fullmatch=True).filter(lambda text: text not in (".", ".."))
-
-
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=12,
-)
-
-
-@given(JSON)
-def test_bodies_are_compact_ascii_json(value: Any) -> None:
-    assert _encode_json(value) == json.dumps(value, separators=(",", ":"))
-
-
-def test_the_encoder_without_the_c_accelerator_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
-    body = {"attrs": {"switch": True, "level": 2.5, "name": "客厅", "hex": "0a"}}
-    assert _json_encoder()(body) == _encode_json(body) == json.dumps(body, separators=(",", ":"))
-    with pytest.raises(TypeError):
-        _encode_json({"when": object()})
 
 
 def transport(base_url: str) -> AiohttpTransport:
