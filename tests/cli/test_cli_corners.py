@@ -130,3 +130,10 @@ def test_poll_count_counts_failed_reads_and_a_gone_device_ends_the_poll(logged_i
     gone = logged_in("poll", "NoSuchDevice", "--interval", "0.05")  # no --count: ends as nothing is left to read
     assert gone.exit_code == 0, gone.output
     assert gone.stderr.count("NoSuchDevice: Gizwits error 9014") == 1
+
+
+def test_a_bogus_log_level_in_the_environment_is_reported_not_ignored(gizwits: Any, emu: Emulator) -> None:
+    result = gizwits("devices", env={"GIZWITS_LOG": "bogus"})
+    assert result.exit_code == 2
+    assert "bogus" in result.stderr and "--log-level" in result.stderr
+    assert emu.stats.requests == {} or sum(emu.stats.requests.values()) == 0  # refused before anything was sent
