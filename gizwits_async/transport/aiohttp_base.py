@@ -134,6 +134,13 @@ class AiohttpSender:
         length = answer.content_length
         if length is not None and length <= limit and "Content-Encoding" not in answer.headers:
             return await answer.read()  # bounded by its declared length: the usual case, read in one go
+        if answer.content.is_eof():
+            # Already all received (a small chunked answer comes with its headers; flow control keeps a large
+            # one from arriving whole before it is read): one read, then the size check.
+            body = await answer.read()
+            if len(body) <= limit:
+                return body
+            length = len(body)
         if length is None or length <= limit:
             chunks = []
             size = 0

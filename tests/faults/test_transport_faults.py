@@ -199,6 +199,21 @@ async def test_answers_larger_than_the_limit_are_refused_without_being_read_whol
     print(f"\n[matrix] 8 MiB answers and a 64 MiB gzip bomb at max_answer_size=1 MiB: Python peak MiB {peaks}")
 
 
+async def test_a_small_chunked_answer_is_read_at_once_and_still_bounded() -> None:
+    body = b'{"did": "d1", "updated_at": 0, "attr": {"x": "' + b"0" * 200 + b'"}}'
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+
+    async def small(connection: int, request: int, line: str) -> bytes:
+        return chunked
+
+    async with raw_server(small) as (url, _):
+        async with user_session(url, retry=1, max_answer_size=len(body)) as user:
+            assert (await user.latest("d1")).attrs == {"x": "0" * 200}  # exactly at the limit: read whole
+        async with user_session(url, retry=1, max_answer_size=len(body) - 1) as user:
+            with pytest.raises(gizwits.TransportError, match=f"answered more than {len(body) - 1} bytes"):
+                await user.latest("d1")
+
+
 def test_max_answer_size_is_checked() -> None:
     for bad in (0, -1, 1.5, "4MiB", None):
         with pytest.raises(gizwits.ValidationError):
