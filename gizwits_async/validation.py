@@ -289,11 +289,6 @@ def check_number(value: Any, name: str, *, zero_ok: bool = False) -> float:
     raise ValidationError(f"{name} must be a finite number {'>=' if zero_ok else '>'} 0, got {_show(value)}")
 
 
-def check_non_negative(value: Any, name: str) -> float:
-    """A finite number >= 0 (not a bool)."""
-    return 0.0 if value == 0 and not isinstance(value, bool) else check_positive(value, name)
-
-
 def check_positive(value: Any, name: str) -> float:
     """A finite number > 0 (not a bool)."""
     return check_number(value, name)
