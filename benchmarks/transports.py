@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import resource
 import statistics
 import sys
@@ -36,6 +37,7 @@ def cpu_seconds() -> float:
 def run_once(name: str, target: clients.Target, kind: str, n: int, concurrency: int, loop: str) -> tuple[float, float]:
     """(req/s, CPU µs per request) of one run in a fresh event loop."""
     coroutine = CLIENTS[name](target, kind, n, concurrency)
+    gc.collect()  # the previous run's garbage is not this run's cost
     before = cpu_seconds()
     if loop == "uvloop":
         import uvloop

@@ -185,8 +185,9 @@ def _pace(rate: float | None) -> RateLimiter | None:
     return None if rate is None else RateLimiter(rate)
 
 
-#: Takes one input's result: its index, did, value, error and attempts.
-Emit = Callable[[int, str, Any, GizwitsError | None, int], Awaitable[None]]
+#: Takes one input's result: its index, did, value, error and attempts; returns what to await before the worker
+#: goes on (a stream's full queue), or None.
+Emit = Callable[[int, str, Any, GizwitsError | None, int], Awaitable[None] | None]
 #: Turns one input item into the did it is about and the call to send.
 Build = Callable[[Any], tuple[str, Call[Any]]]
 _DONE = object()
@@ -237,11 +238,13 @@ class FanoutAPI(ProductsAPI):
                     did, call = build(item)
                     reply = await self._exchange(call, pace)
                 except GizwitsError as exc:
-                    await emit(index, _did_of(item), None, exc, exc.attempts)
+                    pending = emit(index, _did_of(item), None, exc, exc.attempts)
                 except Exception as exc:  # one input's fault is its outcome, never the end of the run
-                    await emit(index, _did_of(item), None, UnexpectedError(exc), 0)
+                    pending = emit(index, _did_of(item), None, UnexpectedError(exc), 0)
                 else:
-                    await emit(index, did, reply.value, None, reply.attempts)
+                    pending = emit(index, did, reply.value, None, reply.attempts)
+                if pending is not None:
+                    await pending
 
         async with asyncio.TaskGroup() as group:
             for _ in range(concurrency):
@@ -254,7 +257,7 @@ class FanoutAPI(ProductsAPI):
         pace = _pace(rate)
         results = _Results()
 
-        async def emit(index: int, did: str, value: Any, error: GizwitsError | None, attempts: int) -> None:
+        def emit(index: int, did: str, value: Any, error: GizwitsError | None, attempts: int) -> None:
             results.add(index, did, value, error, attempts)
             if progress is not None:
                 progress(Outcome(did, value, error, attempts, index))
@@ -268,8 +271,8 @@ class FanoutAPI(ProductsAPI):
         """Outcomes in completion order; holds at most ``workers`` of them (memory O(workers))."""
         queue: asyncio.Queue[Outcome[Any] | _End] = asyncio.Queue(maxsize=workers)
 
-        async def emit(index: int, did: str, value: Any, error: GizwitsError | None, attempts: int) -> None:
-            await queue.put(Outcome(did, value, error, attempts, index))
+        def emit(index: int, did: str, value: Any, error: GizwitsError | None, attempts: int) -> Awaitable[None] | None:
+            return _put(queue, Outcome(did, value, error, attempts, index))
 
         async def produce() -> None:
             try:
@@ -444,6 +447,14 @@ class _Results:
         ):
             ordered[index] = Outcome(did, value, error, attempts, index)
         return cast(list[Outcome[Any]], ordered)
+
+
+def _put(queue: asyncio.Queue[Outcome[Any] | _End], item: Outcome[Any]) -> Awaitable[None] | None:
+    """Put ``item`` on ``queue`` at once when there is room; else return what to await (the consumer is behind)."""
+    if queue.full():
+        return queue.put(item)
+    queue.put_nowait(item)
+    return None
 
 
 class _End:

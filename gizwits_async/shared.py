@@ -11,7 +11,7 @@ from .clock import Clock
 from .errors import GizwitsError
 from .products import Product
 from .retry import RetryPolicy
-from .throttling import Pacer
+from .throttling import Pacer, Slots
 from .transport import Timeout, Transport
 
 __all__ = ["Shared"]
@@ -46,11 +46,11 @@ class Shared:
     rate_limiter: Pacer | None = None
     #: The application token (POST /app/request_token), fetched once for every session that shares this.
     app_tokens: AppTokenCache = attrs.field(init=False)
-    #: One slot per pooled connection for user-token calls. A call that got its slot after the token changed
-    #: (or while it is being renewed) takes the current one, so calls queued behind a renewal send the new
-    #: token, not the rejected one. Sign-in calls carry no user token and take no slot, so a renewal never
-    #: waits for the callers that wait for it.
-    slots: asyncio.Semaphore = attrs.field(init=False)
+    #: One slot per pooled connection: every request holds one while it is sent, so none waits for a connection
+    #: inside its timer. A call reads its token once it holds its slot, so calls queued behind a renewal send
+    #: the new token, not the rejected one; a call whose token must be fetched or renewed first gives its slot
+    #: back meanwhile, so the sign-in that renews it always finds one.
+    slots: Slots = attrs.field(init=False)
     #: Product key -> datapoint schema, fetched once for all the sessions that share this.
     products: dict[str, Product] = attrs.field(init=False, factory=dict)
     #: Did -> product key, from the device records any of them read.
@@ -61,7 +61,7 @@ class Shared:
     loop: asyncio.AbstractEventLoop | None = attrs.field(init=False, default=None)
 
     def __attrs_post_init__(self) -> None:
-        self.slots = asyncio.Semaphore(self.max_concurrency)
+        self.slots = Slots(self.max_concurrency)
 
     def enter_loop(self) -> None:
         """Bind to the running event loop on first use; raise `GizwitsError` from any other loop."""

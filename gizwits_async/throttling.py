@@ -1,4 +1,5 @@
-"""Pacing request starts: the `Pacer` protocol every request path honours, and the `RateLimiter` that ships.
+"""Throttling requests: how many are in flight (`Slots`), and when each may start (the `Pacer` protocol every
+request path honours, and the `RateLimiter` that ships).
 
 A pacer is asked once before each request starts (retries included) and returns when that request may start.
 Anything with an async ``wait()`` is one, so a limiter shared between processes (one backed by Redis, say) plugs
@@ -7,13 +8,15 @@ in where the in-process `RateLimiter` does.
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import contextlib
 from typing import Protocol, runtime_checkable
 
 from .clock import SYSTEM_CLOCK, Clock
 from .validation import check_number
 
-__all__ = ["Pacer", "RateLimiter", "paced_by_both"]
+__all__ = ["Pacer", "RateLimiter", "Slots", "paced_by_both"]
 
 
 @runtime_checkable
@@ -90,3 +93,56 @@ class _Both:
 def paced_by_both(first: Pacer | None, second: Pacer) -> Pacer:
     """A pacer that waits for ``first`` (when there is one), then for ``second``."""
     return second if first is None else _Both(first, second)
+
+
+class Slots:
+    """A counting semaphore for the request path, first come first served.
+
+    Unlike `asyncio.Semaphore`, taking a free slot is a plain call (`try_take`), not a coroutine: the bulk path
+    takes one per request. A released slot passes straight to the longest waiter.
+    """
+
+    __slots__ = ("_free", "_waiters")
+
+    def __init__(self, count: int) -> None:
+        self._free = count
+        #: Waiters in arrival order; while any waits, no slot is free.
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    def try_take(self) -> bool:
+        """Take a slot if one is free and nobody waits for one; return whether it was taken."""
+        if self._free and not self._waiters:
+            self._free -= 1
+            return True
+        return False
+
+    async def take(self) -> None:
+        """Take a slot, waiting for one when none is free. Cancelled, it takes none."""
+        if self.try_take():
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.give()  # handed a slot just as it was cancelled: the next waiter gets it
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
+
+    def give(self) -> None:
+        """Give back a taken slot: to the longest waiter if any, else to the free ones."""
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+    @property
+    def free(self) -> int:
+        """How many slots are free now."""
+        return self._free

@@ -133,13 +133,14 @@ def encode_attrs(attrs: Any) -> dict[str, Any]:
 
     ``attrs`` must be a non-empty mapping of str to bool, int, float, str or bytes.
     """
-    if not isinstance(attrs, Mapping) or not attrs:
+    if not (type(attrs) is dict or isinstance(attrs, Mapping)) or not attrs:  # (a dict without an ABC check)
         raise ValidationError(f"attrs must be a non-empty mapping of datapoint name to value, got {_show(attrs)}")
     wire: dict[str, Any] = {}
     for name, value in attrs.items():
         if not isinstance(name, str) or not name:
             raise ValidationError(f"datapoint names must be non-empty strings, got {_show(name)}")
-        if type(value) in _SENT_AS_IS:  # the usual cases first (this runs once per bulk command)
+        kind = type(value)
+        if kind in _SENT_AS_IS or (kind is int and value in _INT_RANGE):  # the usual cases first (once per command)
             wire[name] = value
         elif isinstance(value, int):  # bool is one of the types above (and cannot be subclassed)
             wire[name] = _wire_int(name, value)

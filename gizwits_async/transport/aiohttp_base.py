@@ -16,10 +16,15 @@ from yarl import URL
 from ..errors import TransportError
 from .base import Response, Timeout, os_reason
 
-__all__ = ["DEFAULT_MAX_ANSWER", "AiohttpSender", "send_once"]
+__all__ = ["DEFAULT_MAX_ANSWER", "RESENT_BY_AIOHTTP", "AiohttpSender", "send_once"]
 
 #: The largest answer read by default (compressed and decompressed): Open API answers are a few KiB.
 DEFAULT_MAX_ANSWER = 4 * 1024 * 1024
+
+
+#: The methods of a request aiohttp sends a second time, by itself, when the reused connection it went out on
+#: fails (RFC 9112's idempotent methods; a POST is never sent again).
+RESENT_BY_AIOHTTP = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 
 
 class _NotResent(aiohttp.ClientError):
@@ -27,11 +32,12 @@ class _NotResent(aiohttp.ClientError):
 
 
 async def send_once(request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType) -> aiohttp.ClientResponse:
-    """An aiohttp client middleware: every request goes out at most once.
+    """An aiohttp client middleware: a request goes out at most once.
 
     aiohttp sends an idempotent-method request (PUT and DELETE included) a second time when the reused connection
     it went out on was closed; the session's retry policy would not know, and an account change could be applied
     twice. Here the failure is raised as is (wrapped so that aiohttp does not retry it), and the policy decides.
+    Given per request to the methods of `RESENT_BY_AIOHTTP` only: a middleware costs each request it wraps.
     """
     try:
         return await handler(request)
@@ -70,10 +76,9 @@ class AiohttpSender:
         #: Extra keyword arguments of every `ClientSession.request` (what a subclass needs per request). The Open
         #: API never redirects: a redirect is answered as the error it is, and no token follows it elsewhere.
         self._options: dict[str, Any] = {"allow_redirects": False}
+        #: Those of a request whose method aiohttp sends again by itself (`RESENT_BY_AIOHTTP`).
+        self._once_options = self._options
         self.max_answer = max_answer
-        #: One slot per pooled connection when the pool is ours: a request takes one before its timer starts,
-        #: so time spent waiting for a connection is not counted against the request.
-        self._slots: asyncio.Semaphore | None = None
         self._leases = 0
         self._closing = False
 
@@ -100,16 +105,13 @@ class AiohttpSender:
     async def send(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> Response:
         """Send through the aiohttp session; aiohttp and socket errors become `TransportError`."""
         client = self._client()
-        slots = self._slots
-        if slots is not None:
-            await slots.acquire()
         self._leases += 1
         failure: TransportError
         try:
             # Awaited, not `async with`: read() releases the connection, or closes it if reading fails, so the
             # context manager would only add four coroutines per request.
             answer = await client.request(method, self._url(path), data=body, headers=self._multidict(headers),
-                                          **self._options)
+                                          **(self._once_options if method in RESENT_BY_AIOHTTP else self._options))
             return Response(answer.status, await self._read(answer, method, path))
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             failure = TransportError(f"{method} {path}: {self._not_connected(exc)}", sent=False, cause=scrubbed(exc))
@@ -124,8 +126,6 @@ class AiohttpSender:
             raise TransportError(f"{method} {path}: the connection pool was closed", sent=False) from None
         finally:
             self._leases -= 1
-            if slots is not None:
-                slots.release()
         raise failure  # outside the except clause: aiohttp's exception is not kept as the context either
 
     async def _read(self, answer: aiohttp.ClientResponse, method: str, path: str) -> bytes:

@@ -8,7 +8,6 @@ httpx 0.28's pool scans every connection on every event. Like httpx, it takes it
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 import urllib.request
 
@@ -62,7 +61,6 @@ class AiohttpTransport(AiohttpSender):
         max_answer: int = DEFAULT_MAX_ANSWER,
     ) -> None:
         super().__init__(base_url=base_url, timeout=timeout, max_answer=max_answer)
-        self._slots = asyncio.Semaphore(pool_size)
         self._pool_size = pool_size
         self._ssl = ssl_setting(verify)
         self._trust_env = trust_env
@@ -80,11 +78,12 @@ class AiohttpTransport(AiohttpSender):
         timeout = aiohttp.ClientTimeout(total=self.timeout.request, sock_connect=self.timeout.connect_or_request)
         self._session = aiohttp.ClientSession(
             connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar(), raise_for_status=False,
-            auto_decompress=True, middlewares=(send_once,),
+            auto_decompress=True,
         )
         proxy, auth = env_proxy(URL(self._base_url)) if self._trust_env else (None, None)
         if proxy is not None:
             self._options.update(proxy=proxy, proxy_auth=auth)
+        self._once_options = {**self._options, "middlewares": (send_once,)}
         return self._session
 
     async def aclose(self) -> None:

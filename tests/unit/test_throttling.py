@@ -11,7 +11,7 @@ import pytest
 
 from gizwits_async import ValidationError
 from gizwits_async.clock import SystemClock
-from gizwits_async.throttling import Pacer, RateLimiter
+from gizwits_async.throttling import Pacer, RateLimiter, Slots
 
 
 class LateClock(SystemClock):
@@ -96,3 +96,62 @@ def test_the_pacer_protocol_is_any_async_wait() -> None:
     assert isinstance(RateLimiter(5), Pacer)
     assert isinstance(Remote(), Pacer)
     assert not isinstance(object(), Pacer)
+
+
+async def test_slots_are_taken_without_waiting_while_free_and_given_back() -> None:
+    slots = Slots(2)
+    assert [slots.try_take(), slots.try_take(), slots.try_take()] == [True, True, False]
+    assert slots.free == 0
+    slots.give()
+    assert slots.free == 1
+    await slots.take()  # free: returns at once
+    assert slots.free == 0
+
+
+async def test_slots_go_to_waiters_first_come_first_served() -> None:
+    slots = Slots(1)
+    assert slots.try_take()
+    order: list[int] = []
+
+    async def waiter(number: int) -> None:
+        await slots.take()
+        order.append(number)
+
+    tasks = [asyncio.create_task(waiter(number)) for number in range(3)]
+    await asyncio.sleep(0)
+    assert not slots.try_take()  # taken, and others wait: no one jumps the queue
+    for _ in range(3):
+        slots.give()
+        await asyncio.sleep(0)
+    await asyncio.gather(*tasks)
+    assert order == [0, 1, 2]
+    assert slots.free == 0  # each give went to a waiter, none to the free ones
+    slots.give()
+    assert slots.free == 1
+
+
+async def test_a_cancelled_waiter_takes_no_slot() -> None:
+    slots = Slots(1)
+    assert slots.try_take()
+    waiting = asyncio.create_task(slots.take())
+    await asyncio.sleep(0)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    slots.give()
+    assert slots.free == 1
+    assert slots.try_take()
+
+
+async def test_a_waiter_cancelled_as_it_is_handed_a_slot_passes_it_on() -> None:
+    slots = Slots(1)
+    assert slots.try_take()
+    first = asyncio.create_task(slots.take())
+    second = asyncio.create_task(slots.take())
+    await asyncio.sleep(0)
+    slots.give()  # handed to the first waiter, which has not run yet
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await asyncio.wait_for(second, 1)  # the second got the slot the first gave up
+    assert slots.free == 0

@@ -229,7 +229,8 @@ async def test_calls_queued_behind_a_renewal_send_the_new_token(
     client: httpx.AsyncClient, mock: respx.MockRouter
 ) -> None:
     # 2 slots, 40 callers: the first two are rejected; the 38 queued behind them wait for the renewal and send
-    # the new token instead of being rejected too.
+    # the new token instead of being rejected too. Callers that wait for the renewal hold no slot meanwhile, so
+    # the sign-in that renews the token gets one (else: deadlock, caught by the timeout).
     session = Session(APPID, client=client, max_concurrency=2)
 
     async def control_answer(request: httpx.Request) -> httpx.Response:
@@ -239,7 +240,8 @@ async def test_calls_queued_behind_a_renewal_send_the_new_token(
     mock.post("/app/login").mock(side_effect=logins(["old", "new"]))
     control = mock.post(url__regex=r"/app/control/d\d+$").mock(side_effect=control_answer)
     await session.login("bob", "123456")
-    results = await asyncio.gather(*(session.control(f"d{i}", {"on": True}) for i in range(40)))
+    async with asyncio.timeout(10):
+        results = await asyncio.gather(*(session.control(f"d{i}", {"on": True}) for i in range(40)))
     assert results == [None] * 40
     assert session.login_count == 1
     assert sorted(sent_token(call) for call in control.calls) == ["new"] * 40 + ["old"] * 2
