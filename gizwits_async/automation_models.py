@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from .errors import APIError, exception_class
-from .models import BindResult, _obj, _raw_field, timestamp
+from .models import BindResult, KeepsRaw, _obj, _raw_field, timestamp
 from .sharing_models import text
 
 __all__ = ["DeviceSchedule", "Group", "GroupChange", "Scene", "SceneStatus", "SceneTask"]
@@ -25,7 +25,7 @@ def _date(value: Any) -> dt.date | None:
 
 
 @attrs.frozen
-class Group:
+class Group(KeepsRaw):
     """A named set of the user's devices; ``product_key`` is "" for a group mixing products."""
 
     id: str
@@ -34,7 +34,7 @@ class Group:
     verbose_name: str = ""
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
-    raw: Mapping[str, Any] = _raw_field()
+    _raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> Group:
@@ -81,7 +81,7 @@ def _repeat(value: str) -> str | tuple[str, ...]:
 
 
 @attrs.frozen
-class DeviceSchedule:
+class DeviceSchedule(KeepsRaw):
     """A device's timed command (times and dates are UTC).
 
     ``repeat`` is "none" (once, on ``date``), "day" (on the ``days`` of each month) or a tuple of weekdays
@@ -105,7 +105,7 @@ class DeviceSchedule:
     group_id: str = ""
     scene_id: str = ""
     created_at: dt.datetime | None = None
-    raw: Mapping[str, Any] = _raw_field()
+    _raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> DeviceSchedule:
@@ -137,7 +137,7 @@ TASK_KINDS = ("device", "group", "delay")
 
 
 @attrs.frozen
-class SceneTask:
+class SceneTask(KeepsRaw):
     """One step of a scene: control a device or a group, or wait.
 
     Build one with `SceneTask.device`, `SceneTask.group` or `SceneTask.delay`. In a scene, enum values are
@@ -151,7 +151,7 @@ class SceneTask:
     command: bytes | None = None
     seconds: int = 0
     product_key: str = ""
-    raw: Mapping[str, Any] = _raw_field()
+    _raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def device(cls, did: str, attrs: Mapping[str, Any] | None = None, *, command: bytes | None = None) -> SceneTask:
@@ -187,7 +187,7 @@ class SceneTask:
 
 
 @attrs.frozen
-class Scene:
+class Scene(KeepsRaw):
     """A named sequence of device, group and delay steps the service runs on request."""
 
     id: str
@@ -196,7 +196,7 @@ class Scene:
     tasks: tuple[SceneTask, ...] = ()
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
-    raw: Mapping[str, Any] = _raw_field()
+    _raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> Scene:

@@ -136,14 +136,28 @@ class Captcha:
         return cls(str(body["captcha_id"]), str(body["captcha_url"]))
 
 
-def _read_only(record: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A record as received, read-only (a shallow copy: the caller's dict may change later)."""
-    return MappingProxyType(dict(record))
+class KeepsRaw:
+    """The models that keep the whole record they were read from, as ``raw``."""
+
+    __slots__ = ()
+    _raw: Mapping[str, Any]
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """The record as received, read-only: every key, those without a field of their own included."""
+        return MappingProxyType(self._raw)
+
+
+def _copy(record: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(record)
 
 
 def _raw_field() -> Any:
-    # Kept out of repr (it may hold a passcode), of eq and of hash (a mapping is not hashable).
-    return attrs.field(factory=dict, converter=_read_only, repr=False, eq=False)
+    """The ``_raw`` field of a `KeepsRaw` model (its argument is ``raw``): a shallow copy of the record, since the
+    caller's dict may change later. A plain dict, shown read-only by `KeepsRaw.raw`: a read-only proxy kept per
+    record was one more object per reading for the garbage collector to walk. Kept out of repr (it may hold a
+    passcode), of eq and of hash (a mapping is not hashable)."""
+    return attrs.field(factory=dict, converter=_copy, repr=False, eq=False)
 
 
 def _opt_str(value: Any) -> str | None:
@@ -177,7 +191,7 @@ def _labels(value: Any) -> tuple[str, ...] | None:
 
 
 @attrs.frozen
-class Device:
+class Device(KeepsRaw):
     """A device bound to the user, as the bindings list and the device details describe it.
 
     Fields the service did not send are None (the first ten keep their historical defaults). ``raw`` is the
@@ -220,7 +234,7 @@ class Device:
     state_last_timestamp: dt.datetime | None = None
     is_low_power: bool | None = None
     sleep_duration: int | None = None
-    raw: Mapping[str, Any] = _raw_field()
+    _raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> Device:
@@ -261,7 +275,7 @@ class Device:
 
 
 @attrs.frozen
-class DeviceData:
+class DeviceData(KeepsRaw):
     """A device's latest reported data (GET /app/devdata/{did}/latest); ``updated_at`` None: never reported.
 
     ``attrs`` are the values in Python form when the session knows the device's product schema (bool from 0/1,
@@ -273,7 +287,7 @@ class DeviceData:
     did: str
     updated_at: dt.datetime | None
     attrs: dict[str, AttrValue] = attrs.field(factory=dict)
-    raw: Mapping[str, Any] = _raw_field()
+    _raw: Mapping[str, Any] = _raw_field()
     online: bool | None = None
 
     def binary(self, name: str) -> bytes:
@@ -337,7 +351,7 @@ class ScheduledCommand:
 
 
 @attrs.frozen
-class Schedule:
+class Schedule(KeepsRaw):
     """A timed control task (GET /app/scheduler). ``time`` is UTC; ``repeat`` is "none" or a tuple of weekdays."""
 
     id: str
@@ -349,7 +363,7 @@ class Schedule:
     retry_count: int = 0
     retry_task: str = "all"
     #: The whole record as received, read-only.
-    raw: Mapping[str, Any] = _raw_field()
+    _raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> Schedule:
@@ -406,7 +420,7 @@ def updated_at_from_wire(data: Any) -> dt.datetime:
 
 
 @attrs.frozen
-class RawRecord:
+class RawRecord(KeepsRaw):
     """One entry of a device's communication log or online records (``raw_data``).
 
     ``kind``: "app2dev" (a command sent to the device), "dev2app" (the device's report), "dev_online",
@@ -418,7 +432,7 @@ class RawRecord:
     kind: str
     payload: bytes | None = None
     ip: str | None = None
-    raw: Mapping[str, Any] = _raw_field()
+    _raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> RawRecord:
@@ -430,7 +444,7 @@ class RawRecord:
 
 
 @attrs.frozen
-class User:
+class User(KeepsRaw):
     """The signed-in user's profile (``GET /app/users``); ``birthday`` as the service sends it."""
 
     uid: str
@@ -444,7 +458,7 @@ class User:
     lang: str | None = None
     remark: str | None = None
     is_anonymous: bool = False
-    raw: Mapping[str, Any] = _raw_field()
+    _raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> User:

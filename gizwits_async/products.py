@@ -13,12 +13,12 @@ import math
 import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any, Literal
 
 import attrs
 
 from .errors import ValidationError
+from .models import KeepsRaw, _obj, _raw_field
 
 __all__ = ["DATA_TYPES", "Datapoint", "Encoding", "Product"]
 
@@ -59,7 +59,7 @@ def _wire_number(value: Any) -> int | float | None:
 
 
 @attrs.frozen
-class Datapoint:
+class Datapoint(KeepsRaw):
     """One datapoint of a product.
 
     ``minimum``/``maximum`` are the display values ``min * ratio + addition`` and ``max * ratio + addition``
@@ -81,7 +81,7 @@ class Datapoint:
     addition: Decimal = Decimal(0)
     x_min: int = 0
     x_max: int = 0
-    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    _raw: Mapping[str, Any] = _raw_field()
     _labels: dict[str, str] = attrs.field(init=False, repr=False, eq=False)
     #: Whole-number shortcut: ratio 1 and an integral addition make x = y - addition for an int y.
     _int_offset: int | None = attrs.field(init=False, repr=False, eq=False)
@@ -100,7 +100,7 @@ class Datapoint:
             raise ValueError(f"datapoint {name!r}: unknown data_type {data_type!r}")
         writable = body.get("type") == _WRITABLE
         display_name = str(body.get("display_name") or "")
-        raw = MappingProxyType(dict(body))
+        raw = body
         if data_type in _UINT_LIMIT:
             return cls._uint_from_wire(name, data_type, writable, display_name, raw)
         labels = tuple(str(label) for label in body.get("enum") or ()) if data_type == "enum" else ()
@@ -215,13 +215,13 @@ class Datapoint:
 
 
 @attrs.frozen
-class Product:
+class Product(KeepsRaw):
     """A product's datapoint schema: ``datapoints`` by name, and `check` for control values."""
 
     product_key: str
     name: str = ""
     datapoints: dict[str, Datapoint] = attrs.field(factory=dict)
-    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    _raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> Product:
@@ -232,7 +232,7 @@ class Product:
             for item in _obj(entity).get("attrs") or ():
                 point = Datapoint.from_wire(item)
                 points[point.name] = point
-        return cls(str(body["product_key"]), str(body.get("name") or ""), points, MappingProxyType(dict(body)))
+        return cls(str(body["product_key"]), str(body.get("name") or ""), points, body)
 
     def check(self, attrs: Any, *, did: str | None = None, encoding: Encoding = "rest") -> dict[str, Any]:
         """The values of ``attrs`` exactly as they go on the wire, or `ValidationError` naming the device (when
@@ -272,9 +272,3 @@ def _plain(number: Decimal | None) -> str:
 
 def _about(did: str | None, message: str) -> str:
     return message if did is None else f"device {did}: {message}"
-
-
-def _obj(data: Any) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise ValueError(f"expected a JSON object, got {type(data).__name__}")
-    return data

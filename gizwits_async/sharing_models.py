@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from .models import _obj, _raw_field, timestamp
+from .models import KeepsRaw, _obj, _raw_field, timestamp
 
 __all__ = ["QrInvitation", "Sharing", "SharingStatus"]
 
@@ -37,7 +37,7 @@ def qr_code(content: str) -> str:
 
 
 @attrs.frozen
-class Sharing:
+class Sharing(KeepsRaw):
     """An invitation to use a device.
 
     ``type`` is "user" (sent to one user) or "qr" (anyone who scans ``qr_content``). In a list of sent
@@ -60,7 +60,7 @@ class Sharing:
     updated_at: dt.datetime | None = None
     expired_at: dt.datetime | None = None
     qr_content: str | None = None
-    raw: Mapping[str, Any] = _raw_field()
+    _raw: Mapping[str, Any] = _raw_field()
 
     @property
     def code(self) -> str | None:
@@ -107,14 +107,14 @@ class Sharing:
 
 
 @attrs.frozen
-class QrInvitation:
+class QrInvitation(KeepsRaw):
     """What a QR invitation offers, as a guest sees it before accepting (the owner's name arrives masked)."""
 
     owner: str
     product_name: str
     dev_alias: str
     expired_at: dt.datetime | None
-    raw: Mapping[str, Any] = _raw_field()
+    _raw: Mapping[str, Any] = _raw_field()
 
     @classmethod
     def from_wire(cls, data: Any) -> QrInvitation:

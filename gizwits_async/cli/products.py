@@ -22,7 +22,7 @@ __all__ = ["datapoints", "device", "history", "rename"]
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 #: Fields of `Device` not shown: the passcode (a credential) and the raw record.
-_HIDDEN = frozenset({"passcode", "raw"})
+_HIDDEN = frozenset({"passcode", "_raw"})
 
 
 def parse_duration(text: str) -> float:
