@@ -125,6 +125,8 @@ def check_pacer(pacer: Any, name: str) -> Any:
 
 def check_did(did: Any) -> str:
     """A device id (it becomes part of a URL path)."""
+    if type(did) is str and did.isascii() and did.isalnum():  # what real dids are, checked without the regex
+        return did
     return check_segment(did, "did")
 
 

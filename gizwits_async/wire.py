@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import json.encoder
+import json.scanner
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from .endpoints._base import Call
 from .errors import APIError, error_from_response
 
-__all__ = ["decode", "encode_json"]
+__all__ = ["decode", "decode_json", "encode_json"]
 
 T = TypeVar("T")
 
@@ -33,13 +34,32 @@ def _json_encoder() -> Callable[[Any], str]:
 
 
 _encode = _json_encoder()
-#: `json.loads` of bytes guesses their encoding first (five checks per answer); the service sends UTF-8.
-_decode_json = json.JSONDecoder().decode
 
 
 def encode_json(value: Any) -> bytes:
     """``value`` as a compact JSON request body."""
     return _encode(value).encode()
+
+
+#: The JSON scanner `json.loads` ends in (the C one where there is one), called directly: `json.loads` of bytes
+#: guesses their encoding first, and `JSONDecoder.decode` adds two Python calls and two regex matches.
+_scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # (typeshed: any decoder's settings do)
+_JSON_SPACE = " \t\n\r"
+
+
+def decode_json(text: str) -> Any:
+    """The JSON value ``text`` holds, whitespace around it allowed (`json.loads`, for a str, minus its detours).
+
+    Raises `json.JSONDecodeError` where `json.loads` does.
+    """
+    start = 0 if text[:1] not in _JSON_SPACE else len(text) - len(text.lstrip(_JSON_SPACE))
+    try:
+        value, end = _scan(text, start)
+    except StopIteration as exc:
+        raise json.JSONDecodeError("Expecting value", text, exc.value) from None
+    if end != len(text) and (rest := text[end:].lstrip(_JSON_SPACE)):
+        raise json.JSONDecodeError("Extra data", text, len(text) - len(rest))
+    return value
 
 
 def _is_json_object(body: bytes) -> bool:
@@ -66,7 +86,7 @@ def decode(call: Call[T], status: int, body: bytes) -> T | APIError:
                             status=status, method=call.method, url=call.path)
         return cast(T, None)
     try:
-        return parse(_decode_json(body.decode()) if body and not body.isspace() else None)
+        return parse(decode_json(body.decode()) if body and not body.isspace() else None)
     except _SHAPE_ERRORS as exc:
         return APIError(f"unexpected answer ({len(body)} bytes): {type(exc).__name__}: {exc}",
                         status=status, method=call.method, url=call.path)

@@ -78,6 +78,8 @@ class ProductsAPI(Endpoints):
 
     def _decoder(self, did: str) -> Callable[[Mapping[str, Any]], dict[str, Any]] | None:
         """How to decode the device's reported values, when its product's schema is known."""
+        if not self._shared.products:  # no schema known at all (the bulk path asks once per reading)
+            return None
         product = self.product_of(did)
         return None if product is None else product.decode
 

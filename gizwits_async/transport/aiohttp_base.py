@@ -112,7 +112,15 @@ class AiohttpSender:
             # context manager would only add four coroutines per request.
             answer = await client.request(method, self._url(path), data=body, headers=self._multidict(headers),
                                           **(self._once_options if method in RESENT_BY_AIOHTTP else self._options))
-            return Response(answer.status, await self._read(answer, method, path))
+            if answer.content.is_eof():
+                # Already all received (a small answer comes with its headers; flow control keeps a large one
+                # from arriving whole before it is read): one read, then the size check. The usual case.
+                received = await answer.read()
+                if len(received) <= self.max_answer:
+                    return Response(answer.status, received)
+                failure = self._too_large(answer, method, path)
+            else:
+                return Response(answer.status, await self._read(answer, method, path))
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             failure = TransportError(f"{method} {path}: {self._not_connected(exc)}", sent=False, cause=scrubbed(exc))
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -129,18 +137,11 @@ class AiohttpSender:
         raise failure  # outside the except clause: aiohttp's exception is not kept as the context either
 
     async def _read(self, answer: aiohttp.ClientResponse, method: str, path: str) -> bytes:
-        """The whole answer body, at most ``max_answer`` bytes as sent (compressed) and as decoded."""
+        """The whole answer body, still arriving: at most ``max_answer`` bytes as sent (compressed) and as decoded."""
         limit = self.max_answer
         length = answer.content_length
         if length is not None and length <= limit and "Content-Encoding" not in answer.headers:
-            return await answer.read()  # bounded by its declared length: the usual case, read in one go
-        if answer.content.is_eof():
-            # Already all received (a small chunked answer comes with its headers; flow control keeps a large
-            # one from arriving whole before it is read): one read, then the size check.
-            body = await answer.read()
-            if len(body) <= limit:
-                return body
-            length = len(body)
+            return await answer.read()  # bounded by its declared length: read in one go
         if length is None or length <= limit:
             chunks = []
             size = 0
@@ -152,9 +153,12 @@ class AiohttpSender:
             else:
                 answer.release()
                 return b"".join(chunks)
+        raise self._too_large(answer, method, path)
+
+    def _too_large(self, answer: aiohttp.ClientResponse, method: str, path: str) -> TransportError:
         answer.close()
-        raise TransportError(f"{method} {path}: {self.host} answered more than {limit} bytes (max_answer_size)",
-                             sent=True)
+        return TransportError(f"{method} {path}: {self.host} answered more than {self.max_answer} bytes "
+                              "(max_answer_size)", sent=True)
 
     def _not_connected(self, exc: BaseException) -> str:
         if isinstance(exc, aiohttp.ConnectionTimeoutError):

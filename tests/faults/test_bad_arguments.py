@@ -24,7 +24,7 @@ import gizwits_async as gizwits
 from gizwits_async.cli.values import InputError
 from gizwits_async.cli.values import check_did as cli_check_did
 from gizwits_async.emulator import Emulator, EmulatorConfig, FakeClock
-from gizwits_async.validation import check_did
+from gizwits_async.validation import check_did, check_segment
 
 
 class Unprintable:
@@ -223,6 +223,19 @@ def test_the_cli_and_the_library_accept_the_same_dids(text: str) -> None:
     else:
         assert cli_check_did(text) == text
         assert text not in (".", "..") and text.isascii()
+
+
+@given(SEGMENT_TEXT | st.text(max_size=8))
+def test_the_did_rule_is_the_segment_rule(text: str) -> None:
+    # check_did takes a shortcut for letters and digits: it must accept and refuse exactly what the rule does.
+    def accepted(check: Any) -> bool:
+        try:
+            check(text)
+        except gizwits.ValidationError:
+            return False
+        return True
+
+    assert accepted(check_did) == accepted(lambda value: check_segment(value, "did"))
 
 
 async def test_an_accepted_did_reaches_the_server_as_exactly_that_segment(

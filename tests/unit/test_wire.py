@@ -19,7 +19,7 @@ from gizwits_async import (
     TokenError,
 )
 from gizwits_async.endpoints._base import Auth, Call
-from gizwits_async.wire import _json_encoder, decode, encode_json
+from gizwits_async.wire import _json_encoder, decode, decode_json, encode_json
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
@@ -85,3 +85,25 @@ def test_decode_never_quotes_an_unreadable_success_body() -> None:
     login = Call("POST", "/app/login", parse=lambda data: data["uid"])
     result = decode(login, 200, b'{"token": "secret-token-value"}')
     assert isinstance(result, APIError) and "KeyError" in str(result) and "secret-token-value" not in str(result)
+
+
+def _parsed(parse: Any, text: str) -> tuple[Any, ...]:
+    try:
+        return ("value", parse(text))
+    except json.JSONDecodeError as exc:
+        return ("error", exc.msg, exc.pos)
+
+
+@pytest.mark.parametrize("text", [
+    '{"a":1}', ' {"a":1} \n', "\t\r\n[1, {\"b\": null}]\r\n", '"x"', "1", " 1 ", "null", '"\\u00e9"', "-0.5e3",
+    "", " ", "\n", "{", "tru", '{"a":1} x', "1 2", '{"a":1}\n\n{}', "\u00a0{}", "{}\u00a0", "\x0b1",
+])
+def test_decode_json_reads_what_json_loads_reads_and_refuses_the_same(text: str) -> None:
+    assert _parsed(decode_json, text) == _parsed(json.loads, text)
+
+
+@given(JSON, st.sampled_from(["", " ", "\n", "\r\n\t "]), st.sampled_from(["", " ", "\n"]))
+def test_decode_json_round_trips_any_value_with_json_whitespace_around(
+    value: Any, before: str, after: str
+) -> None:
+    assert decode_json(before + json.dumps(value) + after) == value
