@@ -236,13 +236,13 @@ class FanoutAPI(ProductsAPI):
                 index, counter = counter, counter + 1
                 try:
                     did, call = build(item)
-                    reply = await self._exchange(call, pace)
+                    value, attempts = await self._exchange(call, pace)
                 except GizwitsError as exc:
                     pending = emit(index, _did_of(item), None, exc, exc.attempts)
                 except Exception as exc:  # one input's fault is its outcome, never the end of the run
                     pending = emit(index, _did_of(item), None, UnexpectedError(exc), 0)
                 else:
-                    pending = emit(index, did, reply.value, None, reply.attempts)
+                    pending = emit(index, did, value, None, attempts)
                 if pending is not None:
                     await pending
 

@@ -170,12 +170,9 @@ class _GroupRun:
         async with limit:
             try:
                 body = {"attrs": self.session._group_attrs(batch.group_id, batch.attrs)}
-                reply = await self.session._exchange(group_control_call(batch.group_id, body), self.pace)
+                applied, attempts = await self.session._exchange(group_control_call(batch.group_id, body), self.pace)
             except GizwitsError as exc:
-                applied: dict[str, bool] = {}
-                attempts = exc.attempts
-            else:
-                applied, attempts = reply.value, reply.attempts
+                applied, attempts = {}, exc.attempts
         for index, did in batch.members:
             if applied.get(did) is True:
                 self.record(index, did, None, attempts)

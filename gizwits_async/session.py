@@ -330,7 +330,7 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
             if debug:
                 self._log(call, headers, response, started, sent[0])
             if not isinstance(result, GizwitsError):
-                return Reply(result, sent[0])
+                return result, sent[0]
             failed, replayable = await self._recover(result, call, sent[0], failed, credential if replayable else None)
 
     async def _enter(self, call: Call[T]) -> None:

@@ -6,7 +6,7 @@ import json
 import json.encoder
 import json.scanner
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from .endpoints._base import Call
 from .errors import APIError, error_from_response
@@ -81,10 +81,10 @@ def decode(call: Call[T], status: int, body: bytes) -> T | APIError:
         return error_from_response(status, body, method=call.method, url=call.path)
     parse = call.parse
     if parse is None:  # a Call without parse is a Call[None]: the answer must still be the service's
-        if body != b"{}" and body.strip() and not _is_json_object(body):
+        if body != b"{}" and (text := body.strip()) and text != b"{}" and not _is_json_object(text):
             return APIError(f"unexpected answer ({len(body)} bytes), not a JSON object: {body[:80]!r}",
                             status=status, method=call.method, url=call.path)
-        return cast(T, None)
+        return None  # type: ignore[return-value]  # (T is None: `typing.cast` would cost a call per request)
     try:
         return parse(decode_json(body.decode()) if body and not body.isspace() else None)
     except _SHAPE_ERRORS as exc:

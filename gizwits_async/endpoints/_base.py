@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from enum import Enum
-from typing import Any, Generic, NamedTuple, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 from ..auth import TokenManager
 from ..retry import Idempotency
@@ -79,11 +79,8 @@ class Call(Generic[T]):
         return f"Call({self.method} {self.path}, auth={self.auth.value})"
 
 
-class Reply(NamedTuple, Generic[T]):
-    """A call's parsed answer and how many requests it took."""
-
-    value: T
-    attempts: int
+#: A call's parsed answer and how many requests it took (a plain tuple: one is built per request).
+Reply = tuple[T, int]
 
 
 class Endpoints:
@@ -100,7 +97,7 @@ class Endpoints:
 
     async def _call(self, call: Call[T]) -> T:
         """Send ``call`` through the session's request path and return its parsed answer."""
-        return (await self._exchange(call)).value
+        return (await self._exchange(call))[0]
 
     async def open(self) -> None:
         """Load the token store's token (the session's own)."""

@@ -54,6 +54,10 @@ def error_body(code: int | str, message: str = "m") -> bytes:
     ("call", "status", "body", "expected"),
     [
         (CONTROL, 200, b"{}", None),
+        (CONTROL, 200, b"{}\n", None),
+        (CONTROL, 200, b'{"ok": 1}', None),
+        (CONTROL, 200, b"[]", APIError),
+        (CONTROL, 200, b"{}x", APIError),
         (CONTROL, 204, b"", None),
         (LATEST, 200, READING, "d1"),
         (LATEST, 400, error_body(9042), DeviceOfflineError),
