@@ -262,7 +262,8 @@ class FanoutAPI(ProductsAPI):
             if progress is not None:
                 progress(Outcome(did, value, error, attempts, index))
 
-        await self._run(inputs, build, concurrency=workers, pace=pace, emit=emit)
+        hook = emit if progress is not None else results.add  # (without a hook: one call per outcome fewer)
+        await self._run(inputs, build, concurrency=workers, pace=pace, emit=hook)
         return BulkReport(results.outcomes())
 
     async def _stream(

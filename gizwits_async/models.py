@@ -46,6 +46,8 @@ def timestamp(value: Any) -> dt.datetime | None:
     if type(value) is int:  # the usual case first: it runs once per latest reading
         if value == 0:
             return None
+        if 0 < value <= _MILLIS_THRESHOLD:
+            return dt.datetime.fromtimestamp(value, dt.UTC)
     elif value is None or value == "" or value == 0:
         return None
     elif isinstance(value, bool):
