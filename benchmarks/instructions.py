@@ -30,13 +30,15 @@ RUNNERS = {"raw aiohttp": clients.raw_aiohttp, "floor": clients.floor, "pyreqwes
            "Session": clients.session_aiohttp, "Session fast": clients.session_fast,
            "Session, schema-checked": clients.session_checked}
 EXTRA = 1000
+#: The first argument of the measured runs this script starts under valgrind.
+ONE_RUN = "--one-run"
 
 
 def instructions(target: clients.Target, runner: str, kind: str, n: int, concurrency: int, loop: str) -> int:
     done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__, target.url,
-         target.ca or "-", runner, kind, str(n), str(concurrency), loop], capture_output=True, text=True,
-        check=True)
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__, ONE_RUN,
+         target.url, target.ca or "-", runner, kind, str(n), str(concurrency), loop],
+        capture_output=True, text=True, check=True)
     found = re.search(r"Collected : (\d+)", done.stderr)
     if found is None:
         raise RuntimeError(done.stderr[-500:])
@@ -64,8 +66,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 8:  # one measured run, inside valgrind
-        url, ca, runner, kind, count, in_flight, loop = sys.argv[1:]
+    if sys.argv[1:2] == [ONE_RUN]:  # one measured run, inside valgrind
+        url, ca, runner, kind, count, in_flight, loop = sys.argv[2:]
         bench = clients.Target(url, [f"did{i:05d}" for i in range(1000)], ca=None if ca == "-" else ca)
         run = RUNNERS[runner](bench, kind, int(count), int(in_flight))
         # The garbage of the imports is collected now, not by whichever run first crosses the collector's
