@@ -105,9 +105,10 @@ class TokenManager:
         self._lock = asyncio.Lock()
         self._blocked_until = 0.0
         self._block_error: AuthenticationError | None = None
-        #: Renewal attempts finished so far, and why the last one failed (None: it succeeded), so that the
-        #: callers that waited on an attempt share its failure.
-        self._finished = 0
+        #: How many renewal attempts have finished (why the last one failed is ``_failure``, None if it
+        #: succeeded), so that the callers that waited on an attempt share its failure. Pass it to `current` as
+        #: ``since`` after waiting elsewhere. (A plain attribute: it is read once per request.)
+        self.epoch = 0
         self._failure: GizwitsError | None = None
         #: How many automatic renewals were attempted (for tests and benchmarks).
         self.renewals = 0
@@ -146,11 +147,6 @@ class TokenManager:
         self._lift_block()
         return token
 
-    @property
-    def epoch(self) -> int:
-        """How many renewal attempts have finished; pass it to `current` as ``since`` after waiting elsewhere."""
-        return self._finished
-
     async def current(self, since: int | None = None) -> Token:
         """The token to send now, renewed first when it is expired or close to expiry.
 
@@ -160,7 +156,7 @@ class TokenManager:
         token = self.usable()
         if token is not None:
             return token
-        finished = self._finished if since is None else since
+        finished = self.epoch if since is None else since
         async with self._lock:
             token = self.usable()  # another task may have renewed it while this one waited
             if token is not None:
@@ -184,7 +180,7 @@ class TokenManager:
 
     async def renew_after_rejection(self, rejected: Token, error: TokenError) -> Token:
         """The server rejected ``rejected`` (9004/9006): renew, unless someone already replaced it."""
-        finished = self._finished
+        finished = self.epoch
         async with self._lock:
             current = self.token
             if current is not None and current != rejected:
@@ -202,7 +198,7 @@ class TokenManager:
         # A shared error is raised afresh (no traceback), or its traceback would grow with every caller.
         if self._block_error is not None and self._clock.monotonic() < self._blocked_until:
             raise self._block_error.with_traceback(None)
-        if self._failure is not None and self._finished != finished:
+        if self._failure is not None and self.epoch != finished:
             raise self._failure.with_traceback(None)  # the renewal this caller waited on failed
         self._failure = None
         try:
@@ -211,7 +207,7 @@ class TokenManager:
             self._failure = exc
             raise
         finally:
-            self._finished += 1
+            self.epoch += 1
 
     async def _adopt_or_sign_in(self, renewer: Renewer, stale: Token | None) -> Token:
         """The store's token when another session saved a newer one than ``stale``, else a new sign-in.

@@ -310,7 +310,7 @@ class FanoutAPI(ProductsAPI):
         return did, control_call(did, self.check_attrs(did, attrs))
 
     def _latest_item(self, did: Any) -> tuple[str, Call[DeviceData]]:
-        return did, latest_call(did, self._decoder(did) if type(did) is str else None)
+        return did, latest_call(did, self._decoder(did) if self._shared.products and type(did) is str else None)
 
     async def control_many(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,

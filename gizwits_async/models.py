@@ -300,8 +300,10 @@ class DeviceData(KeepsRaw):
     @classmethod
     def from_wire(cls, data: Any, decode: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None) -> DeviceData:
         """From ``{"did", "updated_at", "attr": {...}}``; ``decode`` turns reported values into Python ones."""
-        body = _obj(data)
-        values = _obj(body.get("attr") or {})
+        body = data if type(data) is dict else _obj(data)  # (a dict, the usual case, without a call)
+        values = body.get("attr") or {}
+        if type(values) is not dict:
+            values = _obj(values)
         return cls(str(body["did"]), timestamp(body.get("updated_at")),
                    dict(values) if decode is None else decode(values), body)
 

@@ -80,12 +80,12 @@ class _Connection(asyncio.Protocol):
         self.encoding = b""
         self.framed = False  # Content-Length or chunked: otherwise the body ends when the server closes
 
-    def request(self, data: bytes) -> asyncio.Future[None]:
+    def request(self, data: bytes, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
         """Send ``data`` (a whole request); the future resolves once the whole answer has arrived."""
         self._reset()
-        self.waiter = asyncio.get_running_loop().create_future()
+        self.waiter = waiter = loop.create_future()
         self.transport.write(data)
-        return self.waiter
+        return waiter
 
     def answer(self) -> tuple[int, bytes, bytes]:
         """The status, body and Content-Encoding of the answer that resolved the waiter."""
@@ -222,9 +222,9 @@ class FastTransport:
         One sweeping timer per pool fails the connections past their deadline (to within a tenth of the
         timeout, at most 1 s late): a timer per request cost more than the rest of the transport's work.
         """
-        waiter = connection.request(data)
+        loop = asyncio.get_running_loop()
+        waiter = connection.request(data, loop)
         if self._seconds is not None:
-            loop = asyncio.get_running_loop()
             connection.deadline = loop.time() + self._seconds
             if self._sweeper is None:
                 self._sweeper = loop.call_later(self._sweep_every, self._sweep)
@@ -328,8 +328,10 @@ class FastTransport:
         if connection.lost or not connection.keep_alive or self._closing:
             connection.fail(ConnectionResetError("closed by the client"))
             self._discard(connection)
-        else:
+        elif self._waiters:
             self._pass_on(connection)
+        else:
+            self._idle.append(connection)  # (what `_pass_on` would do, without its call: once per request)
 
     def _discard(self, connection: _Connection | None) -> None:
         """A connection of the pool (or one being opened) is gone: its place goes to the next waiter, if any."""
