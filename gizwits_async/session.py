@@ -201,7 +201,7 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
 
     @property
     def max_concurrency(self) -> int:
-        """The pool size: at most this many user-token requests in flight."""
+        """The pool size: at most this many requests of this session and its `for_user` sessions in flight."""
         return self._shared.max_concurrency
 
     @property
