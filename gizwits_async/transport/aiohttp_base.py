@@ -14,7 +14,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from ..errors import TransportError
-from .base import Response, Timeout, os_reason
+from .base import Response, Timeout, no_answer_within, no_connection_within, not_connected, os_reason, too_large
 
 __all__ = ["DEFAULT_MAX_ANSWER", "RESENT_BY_AIOHTTP", "AiohttpSender", "send_once"]
 
@@ -69,7 +69,8 @@ class AiohttpSender:
         plain = base.raw_path in ("", "/") and not base.raw_query_string and not base.raw_fragment
         self._origin = base if plain else None
         #: How errors name the server: its host, and its port when the URL gives one.
-        self.host = base.host if base.explicit_port is None else f"{base.host}:{base.explicit_port}"
+        host = base.host or ""  # (the session checked that the base URL has one)
+        self.host = host if base.explicit_port is None else f"{host}:{base.explicit_port}"
         # Headers come as the same dict for every request with one token: converted once, not per request.
         self._headers: tuple[dict[str, str] | None, CIMultiDict[str]] = (None, CIMultiDict())
         self.timeout = timeout
@@ -122,7 +123,8 @@ class AiohttpSender:
             else:
                 return Response(answer.status, await self._read(answer, method, path))
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            failure = TransportError(f"{method} {path}: {self._not_connected(exc)}", sent=False, cause=scrubbed(exc))
+            reason = no_connection_within(self.timeout) if isinstance(exc, aiohttp.ConnectionTimeoutError) else None
+            failure = not_connected(method, path, self.host, reason or os_reason(exc), scrubbed(exc))
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             failure = TransportError(f"{method} {path}: {self._failed(exc)}", sent=True, cause=scrubbed(exc))
         except asyncio.CancelledError:
@@ -157,17 +159,11 @@ class AiohttpSender:
 
     def _too_large(self, answer: aiohttp.ClientResponse, method: str, path: str) -> TransportError:
         answer.close()
-        return TransportError(f"{method} {path}: {self.host} answered more than {self.max_answer} bytes "
-                              "(max_answer_size)", sent=True)
-
-    def _not_connected(self, exc: BaseException) -> str:
-        if isinstance(exc, aiohttp.ConnectionTimeoutError):
-            return f"could not connect to {self.host}: no connection within {self.timeout.connect_or_request} s"
-        return f"could not connect to {self.host}: {os_reason(exc)}"
+        return too_large(method, path, self.host, self.max_answer)
 
     def _failed(self, exc: BaseException) -> str:
         if isinstance(exc, TimeoutError):
-            return f"{self.host} sent no complete answer within {self.timeout.request} s (timed out)"
+            return no_answer_within(self.host, self.timeout)
         return f"{self.host}: {os_reason(exc)}"
 
     @property

@@ -7,10 +7,11 @@ from typing import Any, NamedTuple, Protocol
 
 import attrs
 
-from ..errors import ValidationError
+from ..errors import TransportError, ValidationError
 from ..validation import check_seconds
 
-__all__ = ["Response", "Timeout", "Transport", "make_timeout", "os_reason"]
+__all__ = ["Response", "Timeout", "Transport", "make_timeout", "no_answer_within", "no_connection_within",
+           "not_connected", "os_reason", "too_large"]
 
 
 class Response(NamedTuple):
@@ -98,3 +99,26 @@ def os_reason(exc: BaseException) -> str:
         seen = seen.__cause__ or seen.__context__
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# How every transport words its failures, so that a message reads the same whichever one sent the request.
+
+
+def not_connected(method: str, path: str, host: str, reason: str, cause: BaseException) -> TransportError:
+    """The error of a request that never left: no connection to ``host``, for ``reason``."""
+    return TransportError(f"{method} {path}: could not connect to {host}: {reason}", sent=False, cause=cause)
+
+
+def no_connection_within(timeout: Timeout) -> str:
+    """The reason of a connection not made within the connect timeout."""
+    return f"no connection within {timeout.connect_or_request} s"
+
+
+def no_answer_within(host: str, timeout: Timeout) -> str:
+    """What a request whose answer did not arrive whole within the request timeout failed of."""
+    return f"{host} sent no complete answer within {timeout.request} s (timed out)"
+
+
+def too_large(method: str, path: str, host: str, limit: int) -> TransportError:
+    """The error of an answer over ``max_answer_size``, refused without being read further."""
+    return TransportError(f"{method} {path}: {host} answered more than {limit} bytes (max_answer_size)", sent=True)

@@ -24,7 +24,7 @@ import httptools
 from ..errors import TransportError, ValidationError
 from .aiohttp_base import DEFAULT_MAX_ANSWER
 from .aiohttp_pool import Verify, ssl_setting
-from .base import Response, Timeout, os_reason
+from .base import Response, Timeout, no_answer_within, no_connection_within, not_connected, os_reason
 
 __all__ = ["FastTransport", "decode_body"]
 
@@ -312,12 +312,9 @@ class FastTransport:
                     lambda: _Connection(limit), host, port, ssl=self._ssl,
                     server_hostname=host if self._ssl is not None else None)
         except TimeoutError as exc:
-            reason = f"no connection within {self.timeout.connect_or_request} s"
-            raise TransportError(f"{method} {path}: could not connect to {self.host}: {reason}", sent=False,
-                                 cause=exc) from exc
+            raise not_connected(method, path, self.host, no_connection_within(self.timeout), exc) from exc
         except OSError as exc:
-            raise TransportError(f"{method} {path}: could not connect to {self.host}: {os_reason(exc)}",
-                                 sent=False, cause=exc) from exc
+            raise not_connected(method, path, self.host, os_reason(exc), exc) from exc
         if self._closing:  # closed while this connection was being opened
             connection.fail(ConnectionResetError("the pool was closed"))
             raise TransportError(f"{method} {path}: the connection pool is closed", sent=False)
@@ -355,7 +352,7 @@ class FastTransport:
 
     def _failed(self, exc: BaseException) -> str:
         if isinstance(exc, TimeoutError):
-            return f"{self.host} sent no complete answer within {self.timeout.request} s (timed out)"
+            return no_answer_within(self.host, self.timeout)
         if isinstance(exc, AnswerError):
             return f"{self.host}: {exc}"
         return f"{self.host}: {os_reason(exc)}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from ..errors import TransportError
-from .base import Response, Timeout, os_reason
+from .base import Response, Timeout, not_connected, os_reason, too_large
 
 __all__ = ["HttpxTransport"]
 
@@ -31,16 +31,14 @@ class HttpxTransport:
             answer = await self.client.request(method, self._base_url + path, content=body, headers=headers,
                                                timeout=self._timeout, follow_redirects=False)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise TransportError(f"{method} {path}: could not connect to {self._host}: {self._reason(exc)}",
-                                 sent=False, cause=exc) from exc
+            raise not_connected(method, path, self._host, self._reason(exc), exc) from exc
         except httpx.TransportError as exc:
             raise TransportError(f"{method} {path}: {self._host}: {self._reason(exc)}", sent=True,
                                  cause=exc) from exc
         finally:
             self._leases -= 1
         if len(answer.content) > self.max_answer:
-            raise TransportError(f"{method} {path}: {self._host} answered more than {self.max_answer} bytes "
-                                 "(max_answer_size)", sent=True)
+            raise too_large(method, path, self._host, self.max_answer)
         return Response(answer.status_code, answer.content)
 
     @staticmethod
