@@ -35,7 +35,7 @@ from .endpoints.products import ProductsAPI
 from .errors import GizwitsError, SessionClosedError, UnexpectedError, ValidationError, error_key, is_permanent
 from .models import DeviceData
 from .throttling import Pacer, RateLimiter
-from .validation import check_did, check_flag, check_hook, check_int, check_iterable, check_positive
+from .validation import check_did, check_flag, check_hook, check_int, check_iterable, check_number
 
 __all__ = ["BulkError", "BulkReport", "FanoutAPI", "Outcome", "Progress"]
 
@@ -310,7 +310,7 @@ class FanoutAPI(ProductsAPI):
         return did, control_call(did, self.check_attrs(did, attrs))
 
     def _latest_item(self, did: Any) -> tuple[str, Call[DeviceData]]:
-        return did, latest_call(did, self._decoder(did) if self._shared.products and type(did) is str else None)
+        return did, latest_call(did, self._decoder(did))
 
     async def control_many(
         self, commands: Commands, *, concurrency: int | None = None, rate: float | None = None,
@@ -366,7 +366,7 @@ class FanoutAPI(ProductsAPI):
         devices = list(dict.fromkeys(check_did(did) for did in listed))
         if not devices:
             raise ValidationError("poll_latest needs at least one did")
-        every = check_positive(interval, "interval (seconds)")
+        every = check_number(interval, "interval (seconds)")
         check_flag(changes_only, "changes_only")
         report_error = check_hook(on_error, "on_error") or _warn
         workers = self._concurrency(concurrency, devices)

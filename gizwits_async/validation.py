@@ -292,11 +292,6 @@ def check_number(value: Any, name: str, *, zero_ok: bool = False) -> float:
     raise ValidationError(f"{name} must be a finite number {'>=' if zero_ok else '>'} 0, got {_show(value)}")
 
 
-def check_positive(value: Any, name: str) -> float:
-    """A finite number > 0 (not a bool)."""
-    return check_number(value, name)
-
-
 def check_seconds(value: Any, name: str, *, optional: bool = False) -> float | None:
     """A finite number of seconds > 0 (or None when ``optional``)."""
     if value is None and optional:

@@ -83,5 +83,5 @@ class DevicesAPI(ProductsAPI):
     async def latest(self, did: str) -> DeviceData:
         """GET /app/devdata/{did}/latest: the device's latest reported data, decoded per its product's schema
         when the session knows it."""
-        result: DeviceData = await self._call(latest_call(did, self._decoder(did) if type(did) is str else None))
+        result: DeviceData = await self._call(latest_call(did, self._decoder(did)))
         return result

@@ -76,9 +76,10 @@ class ProductsAPI(Endpoints):
             return encode_attrs(attrs) if encoding == "rest" else _typed_push_values(attrs)
         return product.check(attrs, did=did, encoding=encoding)
 
-    def _decoder(self, did: str) -> Callable[[Mapping[str, Any]], dict[str, Any]] | None:
-        """How to decode the device's reported values, when its product's schema is known."""
-        if not self._shared.products:  # no schema known at all (the bulk path asks once per reading)
+    def _decoder(self, did: object) -> Callable[[Mapping[str, Any]], dict[str, Any]] | None:
+        """How to decode the device's reported values, when its product's schema is known (None for anything
+        but a str: `latest_call` refuses a bad did itself)."""
+        if not self._shared.products or type(did) is not str:  # (no schema known: the usual bulk reading)
             return None
         product = self.product_of(did)
         return None if product is None else product.decode
