@@ -181,10 +181,6 @@ def _did_inputs(dids: Iterable[str] | AsyncIterable[str]) -> Inputs:
     return _lazy(dids if isinstance(dids, AsyncIterable) else check_iterable(dids, "dids"))
 
 
-def _pace(rate: float | None) -> RateLimiter | None:
-    return None if rate is None else RateLimiter(rate)
-
-
 #: Takes one input's result: its index, did, value, error and attempts; returns what to await before the worker
 #: goes on (a stream's full queue), or None.
 Emit = Callable[[int, str, Any, GizwitsError | None, int], Awaitable[None] | None]
@@ -197,6 +193,10 @@ ProgressHook = Callable[[Outcome[Any]], object] | None
 
 class FanoutAPI(ProductsAPI):
     """The fan-out helpers of `Session`."""
+
+    def _run_pacer(self, rate: float | None) -> RateLimiter | None:
+        """A run's own ``rate`` limiter (None: no rate), on the session's clock."""
+        return None if rate is None else RateLimiter(rate, clock=self._shared.clock)
 
     def _concurrency(self, concurrency: int | None, inputs: object) -> int:
         """How many workers to start: ``concurrency`` (default: the pool size), at most the pool size and the
@@ -254,7 +254,7 @@ class FanoutAPI(ProductsAPI):
         self, inputs: Inputs, build: Build, workers: int, rate: float | None, progress: ProgressHook,
     ) -> BulkReport[Any]:
         check_hook(progress, "progress")
-        pace = _pace(rate)
+        pace = self._run_pacer(rate)
         results = _Results()
 
         def emit(index: int, did: str, value: Any, error: GizwitsError | None, attempts: int) -> None:
@@ -344,7 +344,7 @@ class FanoutAPI(ProductsAPI):
         workers = self._concurrency(concurrency, commands)
         inputs = _command_inputs(commands)
         check_hook(progress, "progress")
-        async with contextlib.aclosing(self._stream(inputs, self._control_item, workers, _pace(rate),
+        async with contextlib.aclosing(self._stream(inputs, self._control_item, workers, self._run_pacer(rate),
                                                     progress)) as outcomes:
             async for outcome in outcomes:
                 yield outcome

@@ -18,7 +18,7 @@ import attrs
 from .endpoints.groups import GroupsAPI, group_control_call
 from .errors import GizwitsError, ValidationError
 from .fanout import BulkReport, Commands, FanoutAPI, Outcome, ProgressHook, _Results
-from .throttling import Pacer, RateLimiter
+from .throttling import Pacer
 from .validation import check_did, encode_attrs
 
 #: Checks one device's control values and returns them in wire form: ``encode(did, attrs)``.
@@ -129,7 +129,7 @@ class GroupFanoutAPI(GroupsAPI, FanoutAPI):
         items = await _listed(commands)
         plan = plan_group_control(items, groups, self.check_attrs)
         workers = self._concurrency(concurrency, items)
-        pace = RateLimiter(rate) if rate is not None else None
+        pace = self._run_pacer(rate)
         run = _GroupRun(self, items, pace, progress)
         limit = asyncio.Semaphore(workers)
         async with asyncio.TaskGroup() as tasks:

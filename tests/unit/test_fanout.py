@@ -29,7 +29,7 @@ from gizwits_async import (
     ValidationError,
 )
 
-from .conftest import APPID, BASE, error_body, gizwits_error, new_client, stored_token
+from .conftest import APPID, BASE, FakeClock, error_body, gizwits_error, new_client, stored_token
 
 CONTROL = r"/app/control/(?P<did>[^/]+)$"
 
@@ -280,3 +280,14 @@ def test_bulk_report_invariants(pattern: list[tuple[int, str]], concurrency: int
     assert report.succeeded == [did for did, _ in inputs if answers[did] is None]
     assert set(report.failed) == {did for did, _ in inputs if answers[did] is not None}
     assert report.ok is all(answers[did] is None for did, _ in inputs)
+
+
+async def test_a_runs_rate_waits_on_the_sessions_clock(
+    user_session: Session, mock: respx.MockRouter, clock: FakeClock
+) -> None:
+    # rate=10: starts 0.1 s apart, slept on the session's clock (instantly, here), never on the real one.
+    mock.post(url__regex=CONTROL).mock(return_value=httpx.Response(200, json={}))
+    async with asyncio.timeout(5):
+        report = await user_session.control_many([(f"d{i}", {"on": True}) for i in range(4)], rate=10)
+    assert report.ok
+    assert sum(clock.slept) == pytest.approx(0.3)
