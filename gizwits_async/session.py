@@ -291,8 +291,7 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
 
         ``sent`` counts the requests started, for `_within_total`, which bounds the call by ``timeout.total``.
         """
-        if (not self._opened or self._closed or self._shared.transport.closed
-                or self._shared.loop is not asyncio.get_running_loop()):
+        if not self._opened or self.closed or self._shared.loop is not asyncio.get_running_loop():
             await self._enter(call)
         if sent is None and self._shared.timeout.total is not None:
             return await self._within_total(call, pace)

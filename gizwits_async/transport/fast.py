@@ -325,10 +325,8 @@ class FastTransport:
         if connection.lost or not connection.keep_alive or self._closing:
             connection.fail(ConnectionResetError("closed by the client"))
             self._discard(connection)
-        elif self._waiters:
-            self._pass_on(connection)
         else:
-            self._idle.append(connection)  # (what `_pass_on` would do, without its call: once per request)
+            self._pass_on(connection)
 
     def _discard(self, connection: _Connection | None) -> None:
         """A connection of the pool (or one being opened) is gone: its place goes to the next waiter, if any."""
