@@ -71,6 +71,8 @@ class _Connection(asyncio.Protocol):
         self.lost = False
         self.keep_alive = False
         self.deadline = 0.0  # the loop time by which the answer must be complete
+        #: Whether the end of the connection may end an unframed answer (TLS: only after the server's close_notify).
+        self.clean_end = True
         self._reset()
 
     def _reset(self) -> None:
@@ -110,13 +112,16 @@ class _Connection(asyncio.Protocol):
         waiter = self.waiter
         if waiter is None or waiter.done():
             return
-        if self.status >= 200 and not self.framed:  # an answer delimited by the end of the connection
+        if self.status >= 200 and not self.framed and self.clean_end:  # an answer delimited by the end
             self.keep_alive = False
             waiter.set_result(None)
+        elif exc is None and self.status >= 200 and not self.framed:
+            waiter.set_exception(AnswerError("the connection ended without TLS close_notify: the answer may be cut"))
         else:
             waiter.set_exception(exc or ConnectionResetError("the server closed the connection"))
 
-    def data_received(self, data: bytes) -> None:
+    def feed(self, data: bytes) -> None:
+        """Parse ``data``, the next bytes of the answer as the server sent it (decrypted, for TLS)."""
         if self.waiter is None or self.waiter.done():
             self.fail(AnswerError("the server sent bytes no request asked for"))
             return
@@ -126,6 +131,8 @@ class _Connection(asyncio.Protocol):
             self.fail(AnswerError("the server switched protocols (101), which this client never asks for"))
         except httptools.HttpParserError as exc:
             self.fail(AnswerError(f"malformed HTTP answer: {exc}"))
+
+    data_received = feed  # on plain TCP, what arrives is the answer as sent
 
     # -- httptools callbacks --------------------------------------------------------------------------
 
@@ -155,6 +162,85 @@ class _Connection(asyncio.Protocol):
             return
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
+
+
+class _TLSConnection(_Connection):
+    """A connection that speaks TLS itself, through Python's `ssl` over memory buffers.
+
+    asyncio's own TLS layer costs about twenty Python calls and a raised `ssl.SSLWantReadError` per answer;
+    here what arrives is decrypted in one call and a request encrypted in one. The certificate and host name
+    are checked by ``context`` during `handshake`, as asyncio would.
+    """
+
+    def __init__(self, limit: int, context: ssl.SSLContext, hostname: str) -> None:
+        super().__init__(limit)
+        self.clean_end = False
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self._tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=hostname)
+        self._shaken: asyncio.Future[None] | None = None  # set while the handshake runs
+
+    async def handshake(self) -> None:
+        """Run the TLS handshake; `ssl.SSLError` (an `OSError`) if it fails, the certificate included."""
+        self._shaken = asyncio.get_running_loop().create_future()
+        self._shake()
+        try:
+            await self._shaken
+        except BaseException:  # failed, timed out or cancelled: the connection is of no use
+            self.transport.abort()
+            raise
+
+    def _shake(self) -> None:
+        shaken = cast("asyncio.Future[None]", self._shaken)
+        try:
+            self._tls.do_handshake()
+        except ssl.SSLWantReadError:
+            self._flush()
+            return
+        except ssl.SSLError as exc:
+            self._flush()  # the alert that says why
+            shaken.set_exception(exc)
+            return
+        self._flush()
+        shaken.set_result(None)
+
+    def _flush(self) -> None:
+        if self._outgoing.pending:
+            self.transport.write(self._outgoing.read())
+
+    def request(self, data: bytes, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
+        self._tls.write(data)
+        return super().request(self._outgoing.read(), loop)
+
+    def data_received(self, data: bytes) -> None:
+        self._incoming.write(data)
+        shaken = self._shaken
+        if shaken is not None and not shaken.done():
+            self._shake()
+            return
+        tls, incoming = self._tls, self._incoming
+        try:
+            while not self.lost:
+                plain = tls.read(65536)
+                if not plain:  # the server's close_notify: nothing more can come, the answer ends here
+                    self.clean_end = True
+                    self.transport.close()
+                    break
+                self.feed(plain)
+                if not incoming.pending and not tls.pending():  # all read: no SSLWantReadError to raise
+                    break
+        except ssl.SSLWantReadError:  # the rest of a record is still on its way
+            pass
+        except ssl.SSLError as exc:
+            self.fail(exc)
+            return
+        self._flush()  # what reading may have to answer (a key update)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        shaken = self._shaken
+        if shaken is not None and not shaken.done():
+            shaken.set_exception(exc or ConnectionResetError("the server closed the connection in the TLS handshake"))
+        super().connection_lost(exc)
 
 
 class FastTransport:
@@ -305,12 +391,14 @@ class FastTransport:
 
     async def _connect(self, method: str, path: str) -> _Connection:
         host, port = self._address
-        limit = self._max_answer
+        limit, context = self._max_answer, self._ssl
         try:
             async with asyncio.timeout(self.timeout.connect_or_request):
                 _, connection = await asyncio.get_running_loop().create_connection(
-                    lambda: _Connection(limit), host, port, ssl=self._ssl,
-                    server_hostname=host if self._ssl is not None else None)
+                    lambda: _Connection(limit) if context is None else _TLSConnection(limit, context, host),
+                    host, port)
+                if isinstance(connection, _TLSConnection):
+                    await connection.handshake()
         except TimeoutError as exc:
             raise not_connected(method, path, self.host, no_connection_within(self.timeout), exc) from exc
         except OSError as exc:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import socket
 import ssl
+import threading
 import zlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -21,6 +23,9 @@ from gizwits_async.transport.fast import FastTransport, decode_body
 CERT = Path(__file__).parent.parent / "faults" / "untrusted-cert.pem"
 KEY = CERT.with_name("untrusted-key.pem")
 HEADERS = {"X-Gizwits-Application-Id": "app", "Content-Type": "application/json"}
+
+#: The rules of HTTP/1.1 hold on plain TCP and through the transport's own TLS layer alike.
+BOTH_SCHEMES = pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
 
 Script = Callable[[int, bytes], bytes | None]  # (connection number, request) -> answer bytes, None: hang up
 
@@ -68,11 +73,7 @@ class Server:
 async def serving(script: Script, *, tls: bool = False, pool_size: int = 4, request_timeout: float = 5.0,
                   max_answer: int = 1024) -> AsyncIterator[tuple[Server, FastTransport]]:
     server = Server(script)
-    context = None
-    if tls:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(CERT, KEY)
-    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=context)
+    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=server_tls() if tls else None)
     port = listener.sockets[0].getsockname()[1]
     scheme = "https" if tls else "http"
     transport = FastTransport(base_url=f"{scheme}://127.0.0.1:{port}", timeout=Timeout(request=request_timeout),
@@ -88,8 +89,9 @@ async def get(transport: FastTransport, path: str = "/app/x") -> gizwits.transpo
     return await transport.send("GET", path, HEADERS, None)
 
 
-async def test_a_content_length_answer_is_read_whole_and_the_connection_kept() -> None:
-    async with serving(lambda _n, _r: ok(b'{"a": 1}')) as (server, transport):
+@BOTH_SCHEMES
+async def test_a_content_length_answer_is_read_whole_and_the_connection_kept(tls: bool) -> None:
+    async with serving(lambda _n, _r: ok(b'{"a": 1}'), tls=tls) as (server, transport):
         assert await get(transport) == (200, b'{"a": 1}')
         assert await transport.send("POST", "/app/control/d", HEADERS, b'{"attrs": {}}') == (200, b'{"a": 1}')
         assert server.connections == 1
@@ -97,31 +99,41 @@ async def test_a_content_length_answer_is_read_whole_and_the_connection_kept() -
         assert b"Host: 127.0.0.1:" in server.requests[0] and b"X-Gizwits-Application-Id: app" in server.requests[0]
 
 
-async def test_a_chunked_answer_is_joined() -> None:
+@BOTH_SCHEMES
+async def test_a_chunked_answer_is_joined(tls: bool) -> None:
     chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n5\r\n\": 1}\r\n0\r\n\r\n"
-    async with serving(lambda _n, _r: chunked) as (server, transport):
+    async with serving(lambda _n, _r: chunked, tls=tls) as (server, transport):
         assert await get(transport) == (200, b'{"a": 1}')
         assert await get(transport) == (200, b'{"a": 1}')
         assert server.connections == 1
 
 
-async def test_connection_close_is_honoured() -> None:
-    async with serving(lambda _n, _r: ok(b"{}", "Connection: close")) as (server, transport):
+@BOTH_SCHEMES
+async def test_connection_close_is_honoured(tls: bool) -> None:
+    async with serving(lambda _n, _r: ok(b"{}", "Connection: close"), tls=tls) as (server, transport):
         assert await get(transport) == (200, b"{}")
         assert await get(transport) == (200, b"{}")
         assert server.connections == 2
 
 
-async def test_a_body_without_length_ends_when_the_server_closes() -> None:
+def server_tls() -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(CERT, KEY)
+    return context
+
+
+@BOTH_SCHEMES
+async def test_a_body_without_length_ends_when_the_server_closes(tls: bool) -> None:
     async def answer_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         writer.write(b'HTTP/1.1 200 OK\r\n\r\n{"a": 1}')
         await writer.drain()
-        writer.close()
+        writer.close()  # over TLS: close_notify first, which is what makes the end of the body trustworthy
 
-    listener = await asyncio.start_server(answer_then_close, "127.0.0.1", 0)
+    listener = await asyncio.start_server(answer_then_close, "127.0.0.1", 0, ssl=server_tls() if tls else None)
     port = listener.sockets[0].getsockname()[1]
-    transport = FastTransport(base_url=f"http://127.0.0.1:{port}", timeout=Timeout(request=5), pool_size=2)
+    transport = FastTransport(base_url=f"{'https' if tls else 'http'}://127.0.0.1:{port}",
+                              timeout=Timeout(request=5), pool_size=2, verify=str(CERT))
     try:
         assert await get(transport) == (200, b'{"a": 1}')
         assert await get(transport) == (200, b'{"a": 1}')  # on a new connection: the first ended with its body
@@ -130,13 +142,87 @@ async def test_a_body_without_length_ends_when_the_server_closes() -> None:
         listener.close()
 
 
-async def test_a_connection_the_server_closed_while_idle_is_replaced() -> None:
+def tls_server_thread(answer: bytes) -> tuple[int, threading.Thread]:
+    """A TLS server in a thread that answers one request with ``answer`` and closes its socket without a
+    close_notify (as a cut connection, or an attacker truncating the answer, would)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with listener, server_tls().wrap_socket(listener.accept()[0], server_side=True) as connection:
+            received = b""
+            while b"\r\n\r\n" not in received:
+                received += connection.recv(4096)
+            connection.sendall(answer)
+        # SSLSocket.close() sends no close_notify: the peer sees the TCP connection end, not the TLS session
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return listener.getsockname()[1], thread
+
+
+async def test_a_tls_answer_without_length_cut_without_close_notify_is_refused() -> None:
+    port, thread = tls_server_thread(b'HTTP/1.1 200 OK\r\n\r\n{"a": 1')
+    transport = FastTransport(base_url=f"https://127.0.0.1:{port}", timeout=Timeout(request=5), pool_size=1,
+                              verify=str(CERT))
+    try:
+        with pytest.raises(gizwits.TransportError, match="without TLS close_notify") as caught:
+            await get(transport)
+        assert caught.value.sent
+    finally:
+        await transport.aclose()
+        await asyncio.to_thread(thread.join, 5)
+
+
+async def test_a_tls_answer_with_length_needs_no_close_notify() -> None:
+    port, thread = tls_server_thread(ok(b'{"a": 1}'))
+    transport = FastTransport(base_url=f"https://127.0.0.1:{port}", timeout=Timeout(request=5), pool_size=1,
+                              verify=str(CERT))
+    try:
+        assert await get(transport) == (200, b'{"a": 1}')
+    finally:
+        await transport.aclose()
+        await asyncio.to_thread(thread.join, 5)
+
+
+@pytest.mark.parametrize(("silent", "error"), [
+    (False, "could not connect to 127.0.0.1:{port}: .*closed the connection in the TLS handshake"),
+    (True, r"could not connect to 127.0.0.1:{port}: no connection within 0.2 s"),
+], ids=["closed", "silent"])
+async def test_a_server_that_fails_the_tls_handshake_was_never_sent_to(silent: bool, error: str) -> None:
+    opened: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        opened.append((reader, writer))
+        if not silent:
+            writer.close()
+
+    listener = await asyncio.start_server(accept, "127.0.0.1", 0)  # plain TCP: it never answers the hello
+    port = listener.sockets[0].getsockname()[1]
+    transport = FastTransport(base_url=f"https://127.0.0.1:{port}", timeout=Timeout(request=5, connect=0.2),
+                              pool_size=1, verify=str(CERT))
+    try:
+        with pytest.raises(gizwits.TransportError, match=error.format(port=port)) as caught:
+            await get(transport)
+        assert not caught.value.sent
+        assert transport.connections_in_use == 0
+        if silent:
+            hello = await asyncio.wait_for(opened[0][0].read(), 5)  # ends: the client hung up on timing out
+            assert hello.startswith(b"\x16\x03")  # a TLS handshake record, and no request after it
+    finally:
+        for _reader, writer in opened:
+            writer.close()
+        await transport.aclose()
+        listener.close()
+
+
+@BOTH_SCHEMES
+async def test_a_connection_the_server_closed_while_idle_is_replaced(tls: bool) -> None:
     answers = {1: ok(b"first", "Connection: keep-alive")}
 
     def script(number: int, _r: bytes) -> bytes | None:
         return answers.get(number, ok(b"second"))
 
-    async with serving(script) as (server, transport):
+    async with serving(script, tls=tls) as (server, transport):
         assert await get(transport) == (200, b"first")
         server.script = lambda number, _r: None if number == 1 else ok(b"second")
         # The server drops connection 1 while it is idle (it would answer None to the next request on it).
@@ -156,13 +242,14 @@ async def _wait_until(condition: Callable[[], bool]) -> None:
     raise AssertionError("condition never met")
 
 
-async def test_cancelling_a_half_read_answer_discards_its_connection() -> None:
+@BOTH_SCHEMES
+async def test_cancelling_a_half_read_answer_discards_its_connection(tls: bool) -> None:
     half = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhalf"
 
     def script(number: int, _r: bytes) -> bytes:
         return half if number == 1 else ok(b"whole")
 
-    async with serving(script) as (server, transport):
+    async with serving(script, tls=tls) as (server, transport):
         task = asyncio.ensure_future(get(transport))
         await _wait_until(lambda: len(server.requests) == 1)
         await asyncio.sleep(0.02)
@@ -175,9 +262,10 @@ async def test_cancelling_a_half_read_answer_discards_its_connection() -> None:
         assert server.connections == 2
 
 
-async def test_interim_1xx_answers_are_skipped() -> None:
+@BOTH_SCHEMES
+async def test_interim_1xx_answers_are_skipped(tls: bool) -> None:
     interim = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
-    async with serving(lambda _n, _r: interim + ok(b"final")) as (server, transport):
+    async with serving(lambda _n, _r: interim + ok(b"final"), tls=tls) as (server, transport):
         assert await get(transport) == (200, b"final")
         assert await get(transport) == (200, b"final")
         assert server.connections == 1
@@ -214,10 +302,11 @@ async def test_compressed_answers_are_decoded(encoding: str, pack: Callable[[byt
         assert b"Accept-Encoding: gzip, deflate" in server.requests[0]
 
 
-async def test_answers_larger_than_the_limit_are_refused_compressed_or_not() -> None:
+@BOTH_SCHEMES
+async def test_answers_larger_than_the_limit_are_refused_compressed_or_not(tls: bool) -> None:
     bomb = gzip.compress(b"0" * 100_000)  # ~100 bytes on the wire
     answers = [ok(b"x" * 2000), ok(bomb, "Content-Encoding: gzip")]
-    async with serving(lambda _n, _r: answers.pop(0)) as (_server, transport):
+    async with serving(lambda _n, _r: answers.pop(0), tls=tls) as (_server, transport):
         with pytest.raises(gizwits.TransportError, match=r"answered more than 1024 bytes \(max_answer_size\)"):
             await get(transport)
         with pytest.raises(gizwits.TransportError, match="answered more than 1024 bytes once decoded"):
@@ -234,9 +323,10 @@ def test_decode_body_refuses_what_it_cannot_decode(body: bytes, encoding: bytes,
         decode_body(body, encoding, 1024)
 
 
-async def test_a_slow_answer_times_out_and_its_connection_is_dropped() -> None:
+@BOTH_SCHEMES
+async def test_a_slow_answer_times_out_and_its_connection_is_dropped(tls: bool) -> None:
     answers = [b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nslow", ok(b"fast")]
-    async with serving(lambda _n, _r: answers.pop(0), request_timeout=0.1) as (server, transport):
+    async with serving(lambda _n, _r: answers.pop(0), request_timeout=0.1, tls=tls) as (server, transport):
         with pytest.raises(gizwits.TransportError, match=r"no complete answer within 0.1 s \(timed out\)") as caught:
             await get(transport)
         assert caught.value.sent
