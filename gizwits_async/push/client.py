@@ -10,7 +10,7 @@ import aiohttp
 
 from ..errors import APIError, GizwitsError, SessionClosedError, TokenError, ValidationError
 from ..models import Device, Token
-from ..transport.aiohttp_base import AiohttpSender
+from ..transport.base import OpensWebSockets
 from ..validation import check_did, check_raw
 from . import frames
 from .buffer import EventBuffer
@@ -99,12 +99,13 @@ class Push:
 
     # -- what connections need -----------------------------------------------------------------------------
     def client(self) -> aiohttp.ClientSession:
-        """The aiohttp session the sockets are opened with: the session's own (its pool, or the one lent to
-        it); one of this push's own when the session sends through an httpx client."""
+        """The aiohttp session the sockets are opened with: the transport's (the aiohttp pool, the one lent to
+        the session, or the fast transport's, with its TLS setting); one of this push's own when the session
+        sends through an httpx client."""
         if self.session.closed:
             raise SessionClosedError("the session is closed")
         transport = self.session._transport
-        if isinstance(transport, AiohttpSender):
+        if isinstance(transport, OpensWebSockets):
             return transport.websocket_client()
         if self._client is None:
             self._client = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 import attrs
 
 from ..errors import TransportError, ValidationError
 from ..validation import check_seconds
 
-__all__ = ["Response", "Timeout", "Transport", "make_timeout", "no_answer_within", "no_connection_within",
-           "not_connected", "os_reason", "too_large"]
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = ["OpensWebSockets", "Response", "Timeout", "Transport", "make_timeout", "no_answer_within",
+           "no_connection_within", "not_connected", "os_reason", "too_large"]
 
 
 class Response(NamedTuple):
@@ -44,6 +47,15 @@ class Transport(Protocol):
     @property
     def connections_in_use(self) -> int:
         """Requests this transport has in flight now (0 when idle; for leak checks)."""
+        ...
+
+
+@runtime_checkable
+class OpensWebSockets(Protocol):
+    """A transport that also opens WebSockets (the push API) with its own settings (TLS verification)."""
+
+    def websocket_client(self) -> aiohttp.ClientSession:
+        """The aiohttp session to open WebSockets with; the transport closes it."""
         ...
 
 

@@ -19,6 +19,7 @@ from collections import deque
 from typing import cast
 from urllib.parse import quote, urlsplit
 
+import aiohttp
 import httptools
 
 from ..errors import TransportError, ValidationError
@@ -256,7 +257,9 @@ class FastTransport:
         if url.scheme not in ("http", "https") or not url.hostname:
             raise ValidationError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
         self._address = (url.hostname, url.port or (443 if url.scheme == "https" else 80))
-        self._ssl = _ssl_context(verify) if url.scheme == "https" else None
+        self._verify = ssl_setting(verify)
+        self._ssl = _ssl_context(self._verify) if url.scheme == "https" else None
+        self._websockets: aiohttp.ClientSession | None = None  # opened for the push API, if it is used
         #: How errors name the server: its host, and its port when the URL gives one.
         self.host = url.netloc.rpartition("@")[2]
         self._prefix = url.path.rstrip("/")
@@ -443,6 +446,15 @@ class FastTransport:
             return f"{self.host}: {exc}"
         return f"{self.host}: {os_reason(exc)}"
 
+    def websocket_client(self) -> aiohttp.ClientSession:
+        """An aiohttp session for opening WebSockets (the push API) with this pool's ``verify``; closed with it."""
+        if self._closing:
+            raise TransportError("the connection pool is closed", sent=False)
+        if self._websockets is None:
+            self._websockets = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=self._verify),
+                                                     cookie_jar=aiohttp.DummyCookieJar())
+        return self._websockets
+
     async def aclose(self) -> None:
         """Close every connection; requests in flight or waiting for a connection fail with `TransportError`."""
         self._closing = True
@@ -456,6 +468,9 @@ class FastTransport:
             waiter = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_result(None)
+        websockets, self._websockets = self._websockets, None
+        if websockets is not None:
+            await websockets.close()
 
     @property
     def closed(self) -> bool:
@@ -468,8 +483,7 @@ class FastTransport:
         return self._leases
 
 
-def _ssl_context(verify: Verify) -> ssl.SSLContext:
-    setting = ssl_setting(verify)
+def _ssl_context(setting: bool | ssl.SSLContext) -> ssl.SSLContext:
     if isinstance(setting, ssl.SSLContext):
         return setting
     if setting:

@@ -14,7 +14,9 @@ import zlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
+from aiohttp import web
 
 import gizwits_async as gizwits
 from gizwits_async.transport import Timeout
@@ -431,3 +433,35 @@ def test_an_environment_proxy_sends_the_fast_choice_through_aiohttp(monkeypatch:
     assert isinstance(session._transport, gizwits.transport.AiohttpTransport)
     direct = gizwits.Session("a", base_url="https://api.example.invalid", transport="fast", trust_env=False)
     assert isinstance(direct._transport, FastTransport)
+
+
+async def test_push_sockets_are_opened_with_the_pools_verify() -> None:
+    async def hello(request: web.Request) -> web.WebSocketResponse:
+        socket_ = web.WebSocketResponse()
+        await socket_.prepare(request)
+        await socket_.send_str("hello")
+        await socket_.close()
+        return socket_
+
+    app = web.Application()
+    app.router.add_get("/ws/app/v1", hello)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_tls()).start()
+    url = f"wss://127.0.0.1:{runner.addresses[0][1]}/ws/app/v1"
+    trusting = FastTransport(base_url="https://127.0.0.1:1", timeout=Timeout(), pool_size=1, verify=str(CERT))
+    default = FastTransport(base_url="https://127.0.0.1:1", timeout=Timeout(), pool_size=1)
+    try:
+        opener = trusting.websocket_client()
+        assert trusting.websocket_client() is opener  # one per pool
+        async with opener.ws_connect(url) as websocket:
+            assert (await websocket.receive()).data == "hello"
+        with pytest.raises(aiohttp.ClientConnectorCertificateError):
+            await default.websocket_client().ws_connect(url)
+    finally:
+        await trusting.aclose()
+        await default.aclose()
+        await runner.cleanup()
+    assert opener.closed  # closed with the pool
+    with pytest.raises(gizwits.TransportError, match="closed"):
+        trusting.websocket_client()
