@@ -31,7 +31,8 @@ def socket_url(device: Device, *, secure: bool) -> str:
     port = device.wss_port if secure else device.ws_port
     if not device.host or port is None:
         raise ValidationError(f"device {device.did} has no push address (host and {'wss' if secure else 'ws'}_port)")
-    return f"{'wss' if secure else 'ws'}://{device.host}:{port}{PATH}"
+    host = f"[{device.host}]" if ":" in device.host and not device.host.startswith("[") else device.host  # IPv6
+    return f"{'wss' if secure else 'ws'}://{host}:{port}{PATH}"
 
 
 class Push:

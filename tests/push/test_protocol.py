@@ -134,6 +134,8 @@ async def test_the_scheme_follows_the_base_url(session: gizwits.Session) -> None
     device = (await session.bindings())[0]
     assert socket_url(device, secure=False) == f"ws://{device.host}:{device.ws_port}/ws/app/v1"
     assert socket_url(device, secure=True) == f"wss://{device.host}:{device.wss_port}/ws/app/v1"
+    for literal in ("::1", "[::1]"):  # an IPv6 address is bracketed in the URL, once
+        assert socket_url(attrs.evolve(device, host=literal), secure=False) == f"ws://[::1]:{device.ws_port}/ws/app/v1"
     record = attrs.evolve(device, ws_port=1, wss_port=2)  # closed ports: the attempts fail at once
     async with session.push() as plain:
         await plain.want([record])
