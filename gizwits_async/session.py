@@ -121,7 +121,7 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         """Create a session; it opens its connection pool on first use.
 
         ``client``: send through your own `aiohttp.ClientSession` or `httpx.AsyncClient` (its settings, hooks,
-        proxies and mocks apply; the session never closes it). Without one, the session owns a fast aiohttp pool
+        proxies and mocks apply; the session never closes it). Without one, the session owns a connection pool
         sized to ``max_concurrency``, which takes its proxy from the environment like httpx (``trust_env``) and
         verifies TLS as ``verify`` says (a bool, a CA bundle path or an `ssl.SSLContext`).
         ``timeout``: seconds per request, a `Timeout` (per request, per connect, and ``total`` for a whole call
@@ -134,9 +134,9 @@ class Session(UsersAPI, ProfileAPI, CodesAPI, DevicesAPI, DeviceDetailsAPI, Bind
         (a `RedisRateLimiter` shares one budget between processes).
         ``max_answer_size``: the largest answer read, in bytes, as sent and once decompressed (default 4 MiB); a
         larger one fails as a `TransportError` without being read further.
-        ``transport``: the session's own pool without a ``client``: "aiohttp" (the default) or "fast" (HTTP/1.1
-        on asyncio parsed by httptools, the ``fast`` extra: a third of the CPU per request; the aiohttp pool
-        stands in where the environment names a proxy).
+        ``transport``: the session's own pool without a ``client``: "fast" (the default: HTTP/1.1 on asyncio,
+        parsed by httptools, at a third of aiohttp's CPU per request; where the environment names a proxy for
+        the server, the aiohttp pool sends instead) or "aiohttp" (aiohttp's pool).
         ``clock``: where the session reads the time and sleeps (tests pass their own).
         """
         appid = check_header_value(appid, "appid")

@@ -1,5 +1,5 @@
 """Shared by the whole suite: the emulator's pytest plugin (the one users load), and the loopback fixtures of
-the integration and fault suites, which talk to it through the session's default (aiohttp) transport.
+the integration and fault suites, which talk to it through each of the session's own pools in turn.
 
 Each test gets a fresh emulator on a fake clock started at the real time (so the client's clock and the
 server's agree until a test moves the server's), served by uvicorn on 127.0.0.1, and a factory of signed-in
@@ -12,7 +12,7 @@ import contextlib
 import os
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import pytest_asyncio
@@ -25,11 +25,22 @@ from gizwits_async.transport import choice
 pytest_plugins = ["gizwits_async.emulator.pytest_plugin", "redis_server"]
 
 
+#: The suites that run once on each of the session's own pools: what goes over the wire, faults and push.
+ON_BOTH_POOLS = ("integration", "faults", "push")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if os.environ.get("GIZWITS_TEST_TRANSPORT") or metafunc.definition.path.parent.name not in ON_BOTH_POOLS:
+        return
+    metafunc.parametrize("session_transport", list(get_args(choice.TransportName)), indirect=True)
+
+
 @pytest.fixture(autouse=True)
-def session_transport(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``GIZWITS_TEST_TRANSPORT=fast pytest``: every session the suite opens without a client or a transport
-    name sends through the fast transport instead of the aiohttp pool."""
-    name = os.environ.get("GIZWITS_TEST_TRANSPORT")
+def session_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool every session the suite opens without a client or a transport name sends through: the default
+    (the fast transport), each pool in turn for `ON_BOTH_POOLS`, or the one ``GIZWITS_TEST_TRANSPORT`` names
+    (``GIZWITS_TEST_TRANSPORT=aiohttp pytest``: the whole suite on the aiohttp pool)."""
+    name = getattr(request, "param", None) or os.environ.get("GIZWITS_TEST_TRANSPORT")
     if name:
         monkeypatch.setattr(choice, "DEFAULT_TRANSPORT", name)
 

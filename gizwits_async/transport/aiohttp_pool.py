@@ -1,4 +1,5 @@
-"""The default transport: a session-owned aiohttp connection pool, driven directly.
+"""The aiohttp pool (``transport="aiohttp"``, and the fast transport's stand-in behind a proxy): a session-owned
+aiohttp connection pool, driven directly.
 
 Besides what `AiohttpSender` saves per request, it skips the cookie jar on every answer and the httpx layer's URL
 merging, header merging and stream wrappers; aiohttp's pool also keeps up with hundreds of connections where

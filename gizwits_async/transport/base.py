@@ -27,8 +27,9 @@ class Response(NamedTuple):
 class Transport(Protocol):
     """Sends one request. Raises `TransportError` for anything below HTTP.
 
-    Implementations: `AiohttpTransport` (the session's own pool), `LentAiohttpTransport` (an
-    `aiohttp.ClientSession` the user lends), `HttpxTransport` (an `httpx.AsyncClient` the user lends).
+    Implementations: `FastTransport` (the session's own pool by default), `AiohttpTransport` (aiohttp's pool),
+    `LentAiohttpTransport` (an `aiohttp.ClientSession` the user lends), `HttpxTransport` (an
+    `httpx.AsyncClient` the user lends).
     """
 
     async def send(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> Response:

@@ -16,10 +16,11 @@ from .base import Timeout, Transport
 
 __all__ = ["DEFAULT_TRANSPORT", "TransportName", "make_transport"]
 
-#: The session's own pools: "aiohttp" (aiohttp's pool) or "fast" (httptools on asyncio, the ``fast`` extra).
+#: The session's own pools: "fast" (HTTP/1.1 on asyncio, parsed by httptools) or "aiohttp" (aiohttp's pool).
 TransportName = Literal["aiohttp", "fast"]
-#: The pool a session opens when it is given neither a client nor a transport name.
-DEFAULT_TRANSPORT: TransportName = "aiohttp"
+#: The pool a session opens when it is given neither a client nor a transport name: the fast one, at a third of
+#: aiohttp's CPU per request (benchmarks/RESULTS.md).
+DEFAULT_TRANSPORT: TransportName = "fast"
 
 
 def make_transport(
@@ -58,6 +59,7 @@ def _fast(*, base_url: str, timeout: Timeout, pool_size: int, verify: Verify, ma
     try:
         from .fast import FastTransport  # httptools only for those who use it
     except ImportError as exc:
-        raise ValidationError(f"transport='fast' needs httptools: pip install 'gizwits-async[fast]' ({exc})") from None
+        raise ValidationError(f"the fast transport needs httptools: pip install httptools ({exc}),"
+                              " or pass transport='aiohttp'") from None
     return FastTransport(base_url=base_url, timeout=timeout, pool_size=pool_size, verify=verify,
                          max_answer=max_answer)

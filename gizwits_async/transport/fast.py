@@ -4,9 +4,9 @@ It sends what the Gizwits API needs and nothing more: one request with its whole
 (Content-Length, chunked or until close; gzip or deflate decoded; at most ``max_answer`` bytes as sent and as
 decoded), connections kept alive in a pool of at most ``pool_size``, TLS verified by Python's `ssl`. It refuses
 what that API never does: a 3xx is handed back as it is (no redirect followed), cookies are neither kept nor
-sent, bodies are bytes (no uploads, no streams), a protocol switch (101) is an error. It needs ``httptools``
-(the ``fast`` extra). Where the environment names a proxy for the host, `make_transport` sends through the
-aiohttp pool instead.
+sent, bodies are bytes (no uploads, no streams), a protocol switch (101) is an error. It is the session's
+default pool; where the environment names a proxy for the host, `make_transport` sends through the aiohttp pool
+instead.
 """
 
 from __future__ import annotations

@@ -417,21 +417,25 @@ async def test_an_untrusted_certificate_is_refused_by_default() -> None:
         listener.close()
 
 
-def test_the_session_names_its_transport() -> None:
-    from gizwits_async.transport.fast import FastTransport as Fast
-
-    assert isinstance(gizwits.Session("a", base_url="http://127.0.0.1:1", transport="fast")._transport, Fast)
+def test_the_session_sends_through_the_fast_transport_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the suite's own choice of default (GIZWITS_TEST_TRANSPORT) does not apply here
+    assert isinstance(gizwits.Session("a", base_url="http://127.0.0.1:1")._transport, FastTransport)
+    assert isinstance(gizwits.Session("a", base_url="http://127.0.0.1:1", transport="fast")._transport, FastTransport)
+    aiohttp_pool = gizwits.Session("a", base_url="http://127.0.0.1:1", transport="aiohttp")._transport
+    assert isinstance(aiohttp_pool, gizwits.transport.AiohttpTransport)
     with pytest.raises(gizwits.ValidationError, match="transport must be"):
         gizwits.Session("a", base_url="http://127.0.0.1:1", transport="curl")  # type: ignore[arg-type]
 
 
-def test_an_environment_proxy_sends_the_fast_choice_through_aiohttp(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_environment_proxy_sends_through_the_aiohttp_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    session = gizwits.Session("a", base_url="https://api.example.invalid", transport="fast")
-    assert isinstance(session._transport, gizwits.transport.AiohttpTransport)
-    direct = gizwits.Session("a", base_url="https://api.example.invalid", transport="fast", trust_env=False)
+    for chosen in ({}, {"transport": "fast"}):
+        session = gizwits.Session("a", base_url="https://api.example.invalid", **chosen)  # type: ignore[arg-type]
+        assert isinstance(session._transport, gizwits.transport.AiohttpTransport)
+    direct = gizwits.Session("a", base_url="https://api.example.invalid", trust_env=False)
     assert isinstance(direct._transport, FastTransport)
 
 
