@@ -93,13 +93,6 @@ async def _session_run(session: gizwits.Session, target: Target, kind: str, n: i
     return elapsed
 
 
-async def session_default(target: Target, kind: str, n: int, concurrency: int) -> float:
-    """`Session.control_many` / `latest_many` on the session's own (default) transport."""
-    async with gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency,
-                               verify=target.ca or True, timeout=SLOW_TIMEOUT) as session:
-        return await _session_run(session, target, kind, n, concurrency)
-
-
 async def session_aiohttp(target: Target, kind: str, n: int, concurrency: int) -> float:
     """`Session.control_many` / `latest_many` on the session's aiohttp pool."""
     async with gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency,
@@ -108,7 +101,8 @@ async def session_aiohttp(target: Target, kind: str, n: int, concurrency: int) -
 
 
 async def session_fast(target: Target, kind: str, n: int, concurrency: int) -> float:
-    """`Session.control_many` / `latest_many` on the fast transport (httptools on `asyncio.Protocol`)."""
+    """`Session.control_many` / `latest_many` on the fast transport (httptools on `asyncio.Protocol`), the
+    session's default pool."""
     async with gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency,
                                verify=target.ca or True, timeout=SLOW_TIMEOUT, transport="fast") as session:
         return await _session_run(session, target, kind, n, concurrency)
@@ -122,10 +116,10 @@ BENCH_PRODUCT = gizwits.Product.from_wire({"product_key": "bench-product", "enti
 
 
 async def session_checked(target: Target, kind: str, n: int, concurrency: int) -> float:
-    """`session_default` with every device's product schema known: control values are checked against it."""
+    """`session_aiohttp` with every device's product schema known: control values are checked against it."""
     async with gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency,
                                products=[BENCH_PRODUCT], verify=target.ca or True,
-                               timeout=SLOW_TIMEOUT) as session:
+                               timeout=SLOW_TIMEOUT, transport="aiohttp") as session:
         session.remember_devices(gizwits.Device(did, product_key="bench-product") for did in target.dids)
         return await _session_run(session, target, kind, n, concurrency)
 
@@ -303,8 +297,8 @@ async def sync_sequential(target: Target, kind: str, n: int, concurrency: int) -
 
 
 CLIENTS: dict[str, Client] = {
-    "Session (default transport)": session_default,
-    "Session (fast transport)": session_fast,
+    "Session (aiohttp pool)": session_aiohttp,
+    "Session (fast transport, the default)": session_fast,
     "Session on httpx + httpx-aiohttp": session_httpx_aiohttp,
     "Session on plain httpx": session_httpx,
     "raw aiohttp (ceiling)": raw_aiohttp,

@@ -20,7 +20,7 @@ CHARTS_DIR = HERE.parent / "docs" / "img" / "bench"
 
 Results = dict[str, Any]
 #: The clients shown in the throughput charts, in the order of their bars.
-FAST_CLIENTS = ["Session (default transport)", "raw aiohttp (ceiling)", "Session on httpx + httpx-aiohttp",
+FAST_CLIENTS = ["Session (aiohttp pool)", "raw aiohttp (ceiling)", "Session on httpx + httpx-aiohttp",
                 "sequential sync client", "raw httpx2, gather + semaphore", "raw httpx, gather + semaphore"]
 
 

@@ -39,7 +39,7 @@ DIDS = [f"bench{i:017d}" for i in range(1000)]
 #: Clients too slow for the whole matrix run on fewer requests (their req/s is what is compared).
 SLOW = {"raw httpx, gather + semaphore": 1000, "Session on plain httpx": 1000, "raw httpx2, gather + semaphore": 2000,
         "sequential sync client": 200}
-CEILING, OURS = "raw aiohttp (ceiling)", "Session (default transport)"
+CEILING, OURS = "raw aiohttp (ceiling)", "Session (aiohttp pool)"
 #: The section of RESULTS.md written from instructions.py and transports.py, kept when this script rewrites it.
 TRANSPORTS = "## Transports compared"
 

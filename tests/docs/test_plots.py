@@ -28,7 +28,7 @@ def _matrix() -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for latency in (0, 50):
         for concurrency in (50, 200):
-            for client, rps in (("Session (default transport)", 3000.0), ("raw aiohttp (ceiling)", 2900.0)):
+            for client, rps in (("Session (aiohttp pool)", 3000.0), ("raw aiohttp (ceiling)", 2900.0)):
                 ideal = concurrency / 0.05 if latency else None
                 rows.append({"latency_ms": latency, "concurrency": concurrency, "client": client, "n": 1000,
                              "rps": rps, "x_ideal": rps / ideal if ideal else None})
