@@ -48,7 +48,9 @@ async def _watch(settings: Settings, dids: list[str], count: int | None, duratio
             failure = (to_json({"did": did, "error": error_fields(error)}) if out.as_json
                        else f"{did}: {describe(error)}")
             out.warn(failure)
-        board = _Board(push)
+        # Each device's online state as its record says, until an s2c_online_status changes it.
+        records = (push.record(did) for did in result.success)
+        board = _Board(push, {record.did: record.is_online for record in records if record is not None})
         live = not out.as_json and out.out.is_terminal
         display = Live(board.render(), console=out.out, auto_refresh=False) if live else contextlib.nullcontext()
         seen = 0
@@ -93,11 +95,11 @@ class _Board:
     """What the table shows: each device's values (the ones changed by the last event marked), online state and
     number of updates, and the sockets' states."""
 
-    def __init__(self, push: Push) -> None:
+    def __init__(self, push: Push, online: dict[str, bool]) -> None:
         self.push = push
         self.values: dict[str, dict[str, Any]] = {}
         self.changed: dict[str, frozenset[str]] = {}
-        self.online: dict[str, bool] = {}
+        self.online = online
         self.updates: dict[str, int] = {}
         self.sockets: dict[str, str] = {}
 
@@ -129,7 +131,7 @@ class _Board:
             online = self.online.get(did)
             rows.append([did, "?" if online is None else "yes" if online else "no", attrs, self.updates[did]])
         for did in self.online.keys() - self.values.keys():
-            rows.append([did, "yes" if self.online[did] else "no", Text(), self.updates[did]])
+            rows.append([did, "yes" if self.online[did] else "no", Text(), self.updates.get(did, 0)])
         up = sum(state == "connected" for state in self.sockets.values())
         title = (f"Push: {up}/{len(self.sockets)} sockets connected"
                  + ("" if self.push.connected else " (reconnecting)") + " - changed values in yellow")

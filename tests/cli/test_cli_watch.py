@@ -48,6 +48,8 @@ def test_watch_table_on_a_terminal(logged_in: Any, dids: list[str]) -> None:
     table = logged_in("watch", dids[0], "--duration", "0.5", "--heartbeat", "5", env={"FORCE_COLOR": "1"})
     assert table.exit_code == 0, table.output
     assert dids[0] in table.stdout and "1/1 sockets connected" in table.stdout
+    row = next(line for line in table.stdout.splitlines() if dids[0] in line)
+    assert " yes " in row and " ? " not in row  # online as the device's record says, before any online event
 
 
 def test_watch_names_an_unknown_device(logged_in: Any) -> None:
