@@ -9,6 +9,7 @@ import contextlib
 import gzip
 import socket
 import ssl
+import sys
 import threading
 import zlib
 from collections.abc import AsyncIterator, Callable
@@ -425,6 +426,15 @@ def test_the_session_sends_through_the_fast_transport_unless_told_otherwise(monk
     assert isinstance(aiohttp_pool, gizwits.transport.AiohttpTransport)
     with pytest.raises(gizwits.ValidationError, match="transport must be"):
         gizwits.Session("a", base_url="http://127.0.0.1:1", transport="curl")  # type: ignore[arg-type]
+
+
+def test_without_httptools_the_session_says_how_to_go_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()
+    monkeypatch.setitem(sys.modules, "gizwits_async.transport.fast", None)  # its import now fails
+    with pytest.raises(gizwits.ValidationError, match=r"needs httptools: pip install httptools .*transport='aiohttp'"):
+        gizwits.Session("a", base_url="http://127.0.0.1:1")
+    aiohttp_pool = gizwits.Session("a", base_url="http://127.0.0.1:1", transport="aiohttp")._transport
+    assert isinstance(aiohttp_pool, gizwits.transport.AiohttpTransport)
 
 
 def test_an_environment_proxy_sends_through_the_aiohttp_pool(monkeypatch: pytest.MonkeyPatch) -> None:
