@@ -33,6 +33,7 @@ sys.path.insert(0, str(HERE))
 import clients  # noqa: E402
 import group_control  # noqa: E402
 import plots  # noqa: E402
+import sections  # noqa: E402
 import servers  # noqa: E402
 
 DIDS = [f"bench{i:017d}" for i in range(1000)]
@@ -40,8 +41,6 @@ DIDS = [f"bench{i:017d}" for i in range(1000)]
 SLOW = {"raw httpx, gather + semaphore": 1000, "Session on plain httpx": 1000, "raw httpx2, gather + semaphore": 2000,
         "sequential sync client": 200}
 CEILING, OURS = "raw aiohttp (ceiling)", "Session (aiohttp pool)"
-#: The section of RESULTS.md written from instructions.py and transports.py, kept when this script rewrites it.
-TRANSPORTS = "## Transports compared"
 
 
 def measure(name: str, target: clients.Target, kind: str, n: int, concurrency: int) -> float:
@@ -195,35 +194,39 @@ def main() -> None:
     import httpx
 
     server = f"{servers.nginx_version()} (1 worker, echo module)" if servers.nginx_available() else "emulator"
-    lines = [
+    preamble = [
         "# Benchmark results",
         "",
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `python benchmarks/run.py"
         f"{' --quick' if args.quick else ''}` on {platform.machine()} with {os.cpu_count()} cores shared by client"
         f" and server; Python {platform.python_version()}, aiohttp {aiohttp.__version__}, httpx {httpx.__version__};"
-        f" zero-cost server: {server}.",
-        "",
+        f" zero-cost server: {server}. It writes six sections (the bars, the matrix, memory, the emulator, the"
+        " token storm, group control); the others were written by the other scripts of benchmarks/ and stay as"
+        " they were.",
     ]
     data: plots.Results = {"run": {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                                    "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                                    "python": platform.python_version(), "server": server}}
+    written: list[tuple[str, list[str]]] = []
     with zero_cost_targets() as targets:
-        lines += ["## The bars (interleaved runs in alternating order, medians)", ""]
-        bars(targets, repeats, lines, data)
-        lines += ["", f"## The matrix (control, N={n} or as noted; the fast clients: median of {rounds} runs in"
-                  " rotating order, the slow ones: one run)", ""]
-        matrix(targets, n, concurrencies, rounds, lines, data)
-        lines += ["", "## Memory: `stream_control`, 0 ms latency, C=100", ""]
-        memory(targets[0], [10_000, 100_000] if not args.quick else [2_000, 20_000], lines, data)
-    lines += ["", "## Against the emulator (its own process, 0 ms latency)", ""]
-    emulator_run(2 if args.quick else 6, lines)
-    lines += ["", "## Token storm (emulator)", ""]
-    storm(lines)
-    lines += ["", group_control.SECTION, ""]
-    group_control_run(args.quick, lines)
+        written.append(("## The bars", ["Interleaved runs in alternating order, medians.", ""]))
+        bars(targets, repeats, written[-1][1], data)
+        written.append(("## The matrix", [f"Control, N={n} or as noted; the fast clients: median of {rounds} runs in"
+                                          " rotating order, the slow ones: one run.", ""]))
+        matrix(targets, n, concurrencies, rounds, written[-1][1], data)
+        written.append(("## Memory: `stream_control`, 0 ms latency, C=100", []))
+        memory(targets[0], [10_000, 100_000] if not args.quick else [2_000, 20_000], written[-1][1], data)
+    written.append(("## Against the emulator (its own process, 0 ms latency)", []))
+    emulator_run(2 if args.quick else 6, written[-1][1])
+    written.append(("## Token storm (emulator)", []))
+    storm(written[-1][1])
+    written.append((group_control.SECTION, []))
+    group_control_run(args.quick, written[-1][1])
     results = HERE / "RESULTS.md"
-    kept = results.read_text().partition(TRANSPORTS)[1:] if results.exists() else ("", "")
-    results.write_text("\n".join(lines) + "\n" + ("\n" + "".join(kept) if kept[0] else ""))
+    text = sections.replace_preamble(results.read_text() if results.exists() else "", preamble)
+    for title, body in written:  # each replaced in place: the other scripts' sections stay
+        text = sections.replace_section(text, title, body)
+    results.write_text(text)
     previous = json.loads(plots.RESULTS_JSON.read_text()) if plots.RESULTS_JSON.exists() else {}
     data.update({key: previous[key] for key in previous.keys() - data.keys()})  # figures other scripts measured
     plots.RESULTS_JSON.write_text(json.dumps(data, indent=1) + "\n")
