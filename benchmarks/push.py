@@ -20,7 +20,6 @@ import contextlib
 import gc
 import json
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from typing import Any
 
 import aiohttp
 import plots
+from memory import peak_rss_kib
 from sections import write_section
 
 import gizwits_async as gizwits
@@ -185,7 +185,7 @@ async def memory(devices: int) -> dict[str, Any]:
                 assert len(result.success) == devices, result.failed
                 await first_reads(push, devices)
                 after = rss_kib()
-                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                peak = peak_rss_kib()
     return {"devices": devices, "rss_records_kib": before, "rss_subscribed_kib": after, "peak_kib": peak,
             "push_bytes_per_device": (after - before) * 1024 / devices}
 
