@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -10,18 +9,15 @@ from types import ModuleType
 
 import pytest
 
+from .bench_scripts import BENCHMARKS, load
+
 pytest.importorskip("matplotlib")
 
-PLOTS = Path(__file__).resolve().parents[2] / "benchmarks" / "plots.py"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _plots() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_plots", PLOTS)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("plots")
 
 
 def _matrix() -> list[dict[str, object]]:
@@ -78,7 +74,7 @@ def test_the_command_redraws_from_a_results_file(tmp_path: Path, capsys: pytest.
 def test_the_committed_results_draw_the_charts_the_docs_show(tmp_path: Path) -> None:
     plots = _plots()
     names = {path.name for path in plots.write_charts(json.loads(plots.RESULTS_JSON.read_text()), tmp_path)}
-    root = PLOTS.parents[1]
+    root = BENCHMARKS.parent
     pages = [root / "README.md", *(root / "docs").rglob("*.md")]
     shown = {name for page in pages for name in re.findall(r"img/bench/([\w.-]+\.png)", page.read_text("utf-8"))}
     assert {"throughput.png", "latency-ideal.png", "memory.png"} <= shown

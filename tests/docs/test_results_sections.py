@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SECTIONS = Path(__file__).resolve().parents[2] / "benchmarks" / "sections.py"
+from .bench_scripts import load
 
 RESULTS = """# Benchmark results
 
@@ -29,11 +28,7 @@ kept
 
 
 def _sections() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_sections", SECTIONS)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("sections")
 
 
 @pytest.mark.parametrize(("title", "expected"), [
