@@ -113,10 +113,11 @@ class _Connection(asyncio.Protocol):
         waiter = self.waiter
         if waiter is None or waiter.done():
             return
-        if self.status >= 200 and not self.framed and self.clean_end:  # an answer delimited by the end
+        unframed = self.status >= 200 and not self.framed  # an answer delimited by the end of the connection
+        if unframed and self.clean_end:
             self.keep_alive = False
             waiter.set_result(None)
-        elif exc is None and self.status >= 200 and not self.framed:
+        elif unframed and exc is None:  # TLS without close_notify: a cut connection would look the same
             waiter.set_exception(AnswerError("the connection ended without TLS close_notify: the answer may be cut"))
         else:
             waiter.set_exception(exc or ConnectionResetError("the server closed the connection"))
@@ -179,11 +180,11 @@ class _TLSConnection(_Connection):
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
         self._tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=hostname)
-        self._shaken: asyncio.Future[None] | None = None  # set while the handshake runs
+        #: Done once the handshake is (made by the loop's protocol factory, inside the running loop).
+        self._shaken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     async def handshake(self) -> None:
         """Run the TLS handshake; `ssl.SSLError` (an `OSError`) if it fails, the certificate included."""
-        self._shaken = asyncio.get_running_loop().create_future()
         self._shake()
         try:
             await self._shaken
@@ -192,7 +193,7 @@ class _TLSConnection(_Connection):
             raise
 
     def _shake(self) -> None:
-        shaken = cast("asyncio.Future[None]", self._shaken)
+        shaken = self._shaken
         try:
             self._tls.do_handshake()
         except ssl.SSLWantReadError:
@@ -215,8 +216,7 @@ class _TLSConnection(_Connection):
 
     def data_received(self, data: bytes) -> None:
         self._incoming.write(data)
-        shaken = self._shaken
-        if shaken is not None and not shaken.done():
+        if not self._shaken.done():
             self._shake()
             return
         tls, incoming = self._tls, self._incoming
@@ -238,9 +238,9 @@ class _TLSConnection(_Connection):
         self._flush()  # what reading may have to answer (a key update)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        shaken = self._shaken
-        if shaken is not None and not shaken.done():
-            shaken.set_exception(exc or ConnectionResetError("the server closed the connection in the TLS handshake"))
+        if not self._shaken.done():
+            closed = ConnectionResetError("the server closed the connection in the TLS handshake")
+            self._shaken.set_exception(exc or closed)
         super().connection_lost(exc)
 
 
