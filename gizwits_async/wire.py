@@ -65,8 +65,8 @@ def decode_json(text: str) -> Any:
 def _is_json_object(body: bytes) -> bool:
     """Whether ``body`` is a JSON object (what the service answers a call with nothing to return, like ``{}``)."""
     try:
-        return isinstance(json.loads(body), dict)
-    except ValueError:
+        return isinstance(decode_json(body.decode()), dict)
+    except ValueError:  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
         return False
 
 

@@ -11,6 +11,7 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from ..wire import decode_json
 from .events import AttrsEvent, BindingEvent, OnlineEvent, PushEvent, RawEvent
 
 __all__ = [
@@ -89,7 +90,7 @@ def ack_frame(did: str, sn: int) -> str:
 def decode(text: str) -> Frame | None:
     """A received text frame, or None when it is not a JSON object with a string ``cmd``."""
     try:
-        body = json.loads(text)
+        body = decode_json(text)
     except ValueError:
         return None
     if not isinstance(body, dict) or not isinstance(body.get("cmd"), str):
