@@ -150,16 +150,12 @@ class KeepsRaw:
         return MappingProxyType(self._raw)
 
 
-def _copy(record: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(record)
-
-
 def _raw_field() -> Any:
     """The ``_raw`` field of a `KeepsRaw` model (its argument is ``raw``): a shallow copy of the record, since the
     caller's dict may change later. A plain dict, shown read-only by `KeepsRaw.raw`: a read-only proxy kept per
     record was one more object per reading for the garbage collector to walk. Kept out of repr (it may hold a
     passcode), of eq and of hash (a mapping is not hashable)."""
-    return attrs.field(factory=dict, converter=_copy, repr=False, eq=False)
+    return attrs.field(factory=dict, converter=dict, repr=False, eq=False)
 
 
 def _opt_str(value: Any) -> str | None:
