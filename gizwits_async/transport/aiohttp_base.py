@@ -14,7 +14,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from ..errors import TransportError
-from .base import Response, Timeout, no_answer_within, no_connection_within, not_connected, os_reason, too_large
+from .base import Response, Timeout, answer_failed, no_connection_within, not_connected, os_reason, too_large
 
 __all__ = ["DEFAULT_MAX_ANSWER", "RESENT_BY_AIOHTTP", "AiohttpSender", "send_once"]
 
@@ -126,7 +126,8 @@ class AiohttpSender:
             reason = no_connection_within(self.timeout) if isinstance(exc, aiohttp.ConnectionTimeoutError) else None
             failure = not_connected(method, path, self.host, reason or os_reason(exc), scrubbed(exc))
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            failure = TransportError(f"{method} {path}: {self._failed(exc)}", sent=True, cause=scrubbed(exc))
+            reason = answer_failed(self.host, self.timeout, exc)
+            failure = TransportError(f"{method} {path}: {reason}", sent=True, cause=scrubbed(exc))
         except asyncio.CancelledError:
             # Closing the pool cancels the requests still waiting for a connection; that is no cancellation
             # of the caller's task, so it must not leak out as one.
@@ -160,11 +161,6 @@ class AiohttpSender:
     def _too_large(self, answer: aiohttp.ClientResponse, method: str, path: str) -> TransportError:
         answer.close()
         return too_large(method, path, self.host, self.max_answer)
-
-    def _failed(self, exc: BaseException) -> str:
-        if isinstance(exc, TimeoutError):
-            return no_answer_within(self.host, self.timeout)
-        return f"{self.host}: {os_reason(exc)}"
 
     @property
     def connections_in_use(self) -> int:

@@ -15,9 +15,9 @@ import urllib.request
 import aiohttp
 from yarl import URL
 
-from ..errors import TransportError, ValidationError
+from ..errors import ValidationError
 from .aiohttp_base import DEFAULT_MAX_ANSWER, AiohttpSender, send_once
-from .base import Timeout
+from .base import Timeout, pool_closed
 
 __all__ = ["AiohttpTransport", "Verify", "ssl_setting"]
 
@@ -72,7 +72,7 @@ class AiohttpTransport(AiohttpSender):
 
     def _open(self) -> aiohttp.ClientSession:
         if self._closing:
-            raise TransportError("the connection pool is closed", sent=False)
+            raise pool_closed()
         connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0, ssl=self._ssl, ttl_dns_cache=300)
         # The request timeout bounds each whole request (one timer, where sock_read re-arms one per chunk
         # read); the connect timeout bounds opening a connection.

@@ -13,8 +13,8 @@ from ..validation import check_seconds
 if TYPE_CHECKING:
     import aiohttp
 
-__all__ = ["OpensWebSockets", "Response", "Timeout", "Transport", "make_timeout", "no_answer_within",
-           "no_connection_within", "not_connected", "os_reason", "too_large"]
+__all__ = ["OpensWebSockets", "Response", "Timeout", "Transport", "answer_failed", "make_timeout",
+           "no_connection_within", "not_connected", "os_reason", "pool_closed", "too_large"]
 
 
 class Response(NamedTuple):
@@ -127,9 +127,17 @@ def no_connection_within(timeout: Timeout) -> str:
     return f"no connection within {timeout.connect_or_request} s"
 
 
-def no_answer_within(host: str, timeout: Timeout) -> str:
-    """What a request whose answer did not arrive whole within the request timeout failed of."""
-    return f"{host} sent no complete answer within {timeout.request} s (timed out)"
+def answer_failed(host: str, timeout: Timeout, exc: BaseException) -> str:
+    """Why a request that was sent got no whole answer: the request timeout ran out, or the OS's reason."""
+    if isinstance(exc, TimeoutError):
+        return f"{host} sent no complete answer within {timeout.request} s (timed out)"
+    return f"{host}: {os_reason(exc)}"
+
+
+def pool_closed(method: str = "", path: str = "") -> TransportError:
+    """The error of a request (``method`` and ``path``, when there is one) refused because its pool is closed."""
+    request = f"{method} {path}: " if method else ""
+    return TransportError(f"{request}the connection pool is closed", sent=False)
 
 
 def too_large(method: str, path: str, host: str, limit: int) -> TransportError:

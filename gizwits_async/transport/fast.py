@@ -25,7 +25,7 @@ import httptools
 from ..errors import TransportError, ValidationError
 from .aiohttp_base import DEFAULT_MAX_ANSWER
 from .aiohttp_pool import Verify, ssl_setting
-from .base import Response, Timeout, no_answer_within, no_connection_within, not_connected, os_reason
+from .base import Response, Timeout, answer_failed, no_connection_within, not_connected, os_reason, pool_closed
 
 __all__ = ["FastTransport", "decode_body"]
 
@@ -359,7 +359,7 @@ class FastTransport:
         """An idle live connection, a new one if the pool has room, else the next one released."""
         while True:
             if self._closing:
-                raise TransportError(f"{method} {path}: the connection pool is closed", sent=False)
+                raise pool_closed(method, path)
             idle = self._take_idle()
             if idle is not None:
                 return idle
@@ -408,7 +408,7 @@ class FastTransport:
             raise not_connected(method, path, self.host, os_reason(exc), exc) from exc
         if self._closing:  # closed while this connection was being opened
             connection.fail(ConnectionResetError("the pool was closed"))
-            raise TransportError(f"{method} {path}: the connection pool is closed", sent=False)
+            raise pool_closed(method, path)
         self._all.add(connection)
         return connection
 
@@ -440,16 +440,12 @@ class FastTransport:
             self._idle.append(connection)
 
     def _failed(self, exc: BaseException) -> str:
-        if isinstance(exc, TimeoutError):
-            return no_answer_within(self.host, self.timeout)
-        if isinstance(exc, AnswerError):
-            return f"{self.host}: {exc}"
-        return f"{self.host}: {os_reason(exc)}"
+        return f"{self.host}: {exc}" if isinstance(exc, AnswerError) else answer_failed(self.host, self.timeout, exc)
 
     def websocket_client(self) -> aiohttp.ClientSession:
         """An aiohttp session for opening WebSockets (the push API) with this pool's ``verify``; closed with it."""
         if self._closing:
-            raise TransportError("the connection pool is closed", sent=False)
+            raise pool_closed()
         if self._websockets is None:
             self._websockets = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=self._verify),
                                                      cookie_jar=aiohttp.DummyCookieJar())
