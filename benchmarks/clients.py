@@ -93,18 +93,22 @@ async def _session_run(session: gizwits.Session, target: Target, kind: str, n: i
     return elapsed
 
 
+def _own_pool(target: Target, concurrency: int, **options: Any) -> gizwits.Session:
+    """A session on one of its own pools, as every Session runner here opens it (``options``: the rest)."""
+    return gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency,
+                           verify=target.ca or True, timeout=SLOW_TIMEOUT, **options)
+
+
 async def session_aiohttp(target: Target, kind: str, n: int, concurrency: int) -> float:
     """`Session.control_many` / `latest_many` on the session's aiohttp pool."""
-    async with gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency,
-                               verify=target.ca or True, timeout=SLOW_TIMEOUT, transport="aiohttp") as session:
+    async with _own_pool(target, concurrency, transport="aiohttp") as session:
         return await _session_run(session, target, kind, n, concurrency)
 
 
 async def session_fast(target: Target, kind: str, n: int, concurrency: int) -> float:
     """`Session.control_many` / `latest_many` on the fast transport (httptools on `asyncio.Protocol`), the
     session's default pool."""
-    async with gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency,
-                               verify=target.ca or True, timeout=SLOW_TIMEOUT, transport="fast") as session:
+    async with _own_pool(target, concurrency, transport="fast") as session:
         return await _session_run(session, target, kind, n, concurrency)
 
 
@@ -117,9 +121,7 @@ BENCH_PRODUCT = gizwits.Product.from_wire({"product_key": "bench-product", "enti
 
 async def session_checked(target: Target, kind: str, n: int, concurrency: int) -> float:
     """`session_aiohttp` with every device's product schema known: control values are checked against it."""
-    async with gizwits.Session(target.appid, base_url=target.url, max_concurrency=concurrency,
-                               products=[BENCH_PRODUCT], verify=target.ca or True,
-                               timeout=SLOW_TIMEOUT, transport="aiohttp") as session:
+    async with _own_pool(target, concurrency, transport="aiohttp", products=[BENCH_PRODUCT]) as session:
         session.remember_devices(gizwits.Device(did, product_key="bench-product") for did in target.dids)
         return await _session_run(session, target, kind, n, concurrency)
 
